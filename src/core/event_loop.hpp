@@ -1,0 +1,32 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+namespace forever {
+
+using Millis = std::chrono::milliseconds;
+
+// The narrow seam between supervision and the daemon's sd-event loop, so the
+// core never sees sd-event and tests can drive it with a fake.
+class EventLoop {
+public:
+    // Destroying a handle cancels what it watches.
+    class Handle {
+    public:
+        virtual ~Handle() = default;
+    };
+    using HandlePtr = std::unique_ptr<Handle>;
+
+    virtual ~EventLoop() = default;
+    virtual std::chrono::steady_clock::time_point now() = 0;
+    // One-shot timer.
+    virtual HandlePtr addTimer(Millis delay, std::function<void()> fire) = 0;
+    // Called while fd is readable (or at EOF / error).
+    virtual HandlePtr addReadable(int fd, std::function<void()> ready) = 0;
+    // Runs once at the end of the current loop iteration (coalesces work).
+    virtual HandlePtr addDeferred(std::function<void()> run) = 0;
+};
+
+}  // namespace forever

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/event_loop.hpp"
+#include "core/line_splitter.hpp"
+#include "core/unique_fd.hpp"
+
+namespace forever {
+
+class LogFile;
+
+// Reads a child's stdout/stderr pipes on the event loop and writes whole
+// lines to its log files (out, err, and the combined one). Only whole lines
+// reach a file, so rotation can never split one; what is left at EOF is
+// flushed as a last line, so nothing is lost when the child dies.
+class OutputCapture {
+public:
+    struct Sinks {
+        std::shared_ptr<LogFile> out;
+        std::shared_ptr<LogFile> err;
+        std::shared_ptr<LogFile> combined;
+        bool timestamp = false;
+    };
+    using ErrorHandler = std::function<void(const std::string& message)>;
+
+    OutputCapture(EventLoop& loop, UniqueFd stdoutPipe, UniqueFd stderrPipe, Sinks sinks,
+                  ErrorHandler onError);
+    ~OutputCapture();
+
+    // True once both pipes reached EOF (every writer, grandchildren too, is
+    // gone) and everything was written.
+    bool finished() const;
+
+private:
+    struct Stream {
+        UniqueFd fd;
+        LineSplitter splitter;
+        EventLoop::HandlePtr watch;
+        std::shared_ptr<LogFile> file;
+    };
+    void onReadable(Stream& stream);
+    void writeLine(Stream& stream, std::string_view line);
+
+    Stream out_;
+    Stream err_;
+    std::shared_ptr<LogFile> combined_;
+    ErrorHandler onError_;
+    std::string lastError_;
+};
+
+}  // namespace forever

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/event_loop.hpp"
+#include "core/exit_status.hpp"
+#include "core/process_spec.hpp"
+#include "core/restart_policy.hpp"
+#include "core/unique_fd.hpp"
+
+namespace forever {
+
+class OutputCapture;
+
+// The lifecycle of a supervised process, as `list` shows it.
+enum class ProcState {
+    Running,       // alive
+    Stopping,      // asked to stop; waiting for it to die (then removed)
+    Restarting,    // asked to restart; waiting for the old one to die
+    Waiting,       // died; a restart is scheduled after the policy's delay
+    CrashLooping,  // like Waiting, with too many recent failures
+    Exited,        // ended cleanly and the policy does not restart it
+    Failed,        // ended and the policy gave up on it
+    Stopped,       // stopped because foreverd itself is stopping
+};
+std::string toString(ProcState state);
+
+// One supervised process: its spec, what the policy remembers, and the
+// current run. Owned by the Supervisor; the daemon reads it.
+struct Process {
+    ProcessSpec spec;
+    ProcState state = ProcState::Waiting;
+    std::string reason;  // why it is not running, for Failed/Exited
+
+    // The current run.
+    pid_t pid = 0;
+    UniqueFd pidfd;
+    EventLoop::HandlePtr pidfdWatch;
+    std::chrono::steady_clock::time_point startedSteady{};
+    int64_t startedAtUs = 0;  // CLOCK_REALTIME, for display
+    std::unique_ptr<OutputCapture> capture;
+
+    // The last exit.
+    bool hasExited = false;
+    ExitStatus lastExit;
+
+    RestartHistory history;
+    unsigned restarts = 0;  // automatic and manual, as PM2 and forever count them
+    unsigned recentCrashes = 0;
+
+    // What to do once the current run is gone, when a user asked for it.
+    enum class Pending { None, Remove, Restart, Halt } pending = Pending::None;
+    std::vector<std::function<void()>> waiters;  // replies owed when pending completes
+    EventLoop::HandlePtr timer;                  // restart delay or kill timeout
+
+    Process() = default;
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+    ~Process();
+
+    bool alive() const { return pid > 0; }
+};
+
+}  // namespace forever

@@ -1,0 +1,89 @@
+#pragma once
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace forever {
+
+using Millis = std::chrono::milliseconds;
+
+enum class RestartMode { Always, OnFailure, No };
+std::string toString(RestartMode mode);
+std::optional<RestartMode> parseRestartMode(const std::string& text);
+
+// Everything needed to (re)start one supervised process. This is what the
+// state store persists and what a restored daemon starts again: a spec, never
+// a pid. Keys in JSON are forever.json's camelCase names.
+struct ProcessSpec {
+    std::string uid;
+    std::string script;   // absolute path of the script or program
+    std::string command;  // interpreter ("node"); empty: run the script itself
+    std::vector<std::string> args;      // to the script
+    std::vector<std::string> nodeArgs;  // to the interpreter, before the script
+    std::string sourceDir;
+    std::string workingDir;
+    std::map<std::string, std::string> env;  // the child's whole environment
+
+    std::string logFile;  // combined stdout+stderr
+    std::string outFile;
+    std::string errFile;
+    bool append = false;
+    bool timestamp = false;
+    bool silent = false;
+    uint64_t logMaxBytes = 10 * 1024 * 1024;
+    unsigned logKeep = 5;
+    std::chrono::seconds logMaxAge = std::chrono::hours(24 * 30);
+
+    // forever's policy
+    int max = -1;  // restarts before giving up; -1 = no limit
+    Millis minUptime{1000};
+    std::optional<Millis> spinSleepTime;
+    // systemd's policy
+    RestartMode restart = RestartMode::Always;
+    Millis restartDelay{0};
+    Millis restartDelayMax{15000};    // cap of the exponential back-off
+    Millis backoffResetAfter{30000};  // an uptime this long forgets past failures
+    unsigned crashLoopBurst = 5;
+    Millis crashLoopInterval{5 * 60 * 1000};
+    std::string alertCommand;  // run via /bin/sh -c when a crash loop starts
+
+    int killSignal = SIGTERM;
+    Millis killTimeout{5000};
+    bool killTree = false;
+    std::string pidFile;
+
+    // The argv executed: [command, nodeArgs..., script, args...] or
+    // [script, args...].
+    std::vector<std::string> argv() const;
+};
+
+// A spec that failed validation; `what()` names the key and the problem.
+class SpecError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Builds a spec from forever.json-style keys. Unknown keys and wrong types
+// are refused (SpecError), so a typo is never silently ignored.
+ProcessSpec specFromJson(const nlohmann::json& object);
+nlohmann::json specToJson(const ProcessSpec& spec);
+
+// Checks what can be checked without spawning: the script exists, is a
+// regular file, the interpreter resolves, the uid is printable. Throws
+// SpecError with a message for the user.
+void validateSpec(const ProcessSpec& spec);
+
+// "node" for .js/.mjs/.cjs scripts, empty (run directly) otherwise.
+std::string defaultCommandFor(const std::string& script);
+
+// A uid is a printable name without '/' and spaces at either end.
+bool isValidUid(const std::string& uid);
+
+}  // namespace forever

@@ -1,0 +1,227 @@
+#include "core/spawner.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+namespace forever {
+
+bool isSupervisorOnlyVariable(const std::string& name) {
+    return name == "NOTIFY_SOCKET" || name.rfind("WATCHDOG_", 0) == 0 ||
+           name.rfind("LISTEN_", 0) == 0 || name == "INVOCATION_ID" ||
+           name == "JOURNAL_STREAM" || name == "MANAGERPID" || name == "SYSTEMD_EXEC_PID";
+}
+
+namespace {
+
+// What the child reports through the close-on-exec pipe when it cannot exec.
+struct ChildFailure {
+    int stage;
+    int error;
+};
+enum Stage { kStdio = 1, kJournal, kChdir, kExec };
+
+const char* stageText(int stage) {
+    switch (stage) {
+        case kStdio:
+            return "cannot set up stdio";
+        case kJournal:
+            return "cannot connect to journald";
+        case kChdir:
+            return "cannot change to the working directory";
+        default:
+            return "cannot execute";
+    }
+}
+
+[[noreturn]] void failInChild(int errorPipe, Stage stage) {
+    ChildFailure failure{stage, errno};
+    ssize_t ignored = ::write(errorPipe, &failure, sizeof failure);
+    (void)ignored;
+    ::_exit(127);
+}
+
+int openOutput(OutputTarget target, int pipeWriteEnd, const std::string& ident, int priority,
+               int errorPipe) {
+    switch (target) {
+        case OutputTarget::Journal: {
+            int fd = sd_journal_stream_fd(ident.c_str(), priority, 0);
+            if (fd < 0) {
+                errno = -fd;
+                failInChild(errorPipe, kJournal);
+            }
+            return fd;
+        }
+        case OutputTarget::Pipe:
+            return pipeWriteEnd;
+        case OutputTarget::Null:
+            break;
+    }
+    int fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        failInChild(errorPipe, kStdio);
+    }
+    return fd;
+}
+
+void moveTo(int fd, int target, int errorPipe) {
+    if (fd == target) {
+        // dup2 would be a no-op and leave O_CLOEXEC set.
+        if (::fcntl(fd, F_SETFD, 0) < 0) {
+            failInChild(errorPipe, kStdio);
+        }
+        return;
+    }
+    if (::dup2(fd, target) < 0) {
+        failInChild(errorPipe, kStdio);
+    }
+}
+
+}  // namespace
+
+SpawnedProcess spawnProcess(const SpawnRequest& request) {
+    const ProcessSpec& spec = *request.spec;
+
+    // Everything the child needs is built before fork, so the child only
+    // calls what is safe there.
+    std::vector<std::string> args = spec.argv();
+    std::vector<char*> argv;
+    for (auto& a : args) {
+        argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    std::vector<std::string> envStrings;
+    for (const auto& [name, value] : spec.env) {
+        if (!isSupervisorOnlyVariable(name) && !request.extraEnv.count(name)) {
+            envStrings.push_back(name + "=" + value);
+        }
+    }
+    for (const auto& [name, value] : request.extraEnv) {
+        envStrings.push_back(name + "=" + value);
+    }
+    std::vector<char*> envp;
+    for (auto& e : envStrings) {
+        envp.push_back(e.data());
+    }
+    envp.push_back(nullptr);
+    std::string cwd = spec.workingDir;
+    if (cwd.empty()) {
+        cwd = std::filesystem::path(spec.script).parent_path().string();
+    }
+
+    int errorPipe[2];
+    if (::pipe2(errorPipe, O_CLOEXEC) < 0) {
+        throw SpawnError(fmt::format("pipe: {}", std::strerror(errno)));
+    }
+    UniqueFd errorRead(errorPipe[0]), errorWrite(errorPipe[1]);
+    UniqueFd outRead, outWrite, errRead, errWrite;
+    auto makePipe = [](UniqueFd& r, UniqueFd& w) {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) < 0) {
+            throw SpawnError(fmt::format("pipe: {}", std::strerror(errno)));
+        }
+        r.reset(fds[0]);
+        w.reset(fds[1]);
+    };
+    if (request.stdoutTo == OutputTarget::Pipe) {
+        makePipe(outRead, outWrite);
+    }
+    if (request.stderrTo == OutputTarget::Pipe) {
+        makePipe(errRead, errWrite);
+    }
+
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        throw SpawnError(fmt::format("fork: {}", std::strerror(errno)));
+    }
+    if (pid == 0) {
+        int ep = errorWrite.get();
+        ::setpgid(0, 0);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        for (int sig = 1; sig < NSIG; ++sig) {
+            if (sig != SIGKILL && sig != SIGSTOP) {
+                ::signal(sig, SIG_DFL);
+            }
+        }
+        int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (in < 0) {
+            failInChild(ep, kStdio);
+        }
+        int out = openOutput(request.stdoutTo, outWrite.get(), spec.uid, LOG_INFO, ep);
+        int err = openOutput(request.stderrTo, errWrite.get(), spec.uid, LOG_ERR, ep);
+        // Move fds out of the 0..2 range first so dup2 cannot clobber one
+        // with another.
+        auto high = [ep](int fd) {
+            int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+            if (moved < 0) {
+                failInChild(ep, kStdio);
+            }
+            return moved;
+        };
+        in = high(in);
+        out = high(out);
+        err = high(err);
+        moveTo(in, 0, ep);
+        moveTo(out, 1, ep);
+        moveTo(err, 2, ep);
+        if (::chdir(cwd.c_str()) < 0) {
+            failInChild(ep, kChdir);
+        }
+        ::execvpe(argv[0], argv.data(), envp.data());
+        failInChild(ep, kExec);
+    }
+
+    errorWrite.reset();
+    outWrite.reset();
+    errWrite.reset();
+    // setpgid in the parent too, so a signal to the group sent right after
+    // fork cannot miss the child.
+    ::setpgid(pid, pid);
+
+    ChildFailure failure{};
+    ssize_t n;
+    do {
+        n = ::read(errorRead.get(), &failure, sizeof failure);
+    } while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(sizeof failure)) {
+        int status;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        std::string what = failure.stage == kExec ? args.front() : cwd;
+        if (failure.stage == kJournal || failure.stage == kStdio) {
+            what = spec.uid;
+        }
+        throw SpawnError(fmt::format("{} {}: {}", stageText(failure.stage), what,
+                                     std::strerror(failure.error)));
+    }
+
+    SpawnedProcess spawned;
+    spawned.pid = pid;
+    int pidfd = static_cast<int>(::pidfd_open(pid, 0));
+    if (pidfd < 0) {
+        int saved = errno;
+        ::kill(pid, SIGKILL);
+        int status;
+        ::waitpid(pid, &status, 0);
+        throw SpawnError(fmt::format("pidfd_open: {}", std::strerror(saved)));
+    }
+    ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+    spawned.pidfd.reset(pidfd);
+    spawned.stdoutPipe = std::move(outRead);
+    spawned.stderrPipe = std::move(errRead);
+    return spawned;
+}
+
+}  // namespace forever

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "core/process_spec.hpp"
+#include "core/unique_fd.hpp"
+
+namespace forever {
+
+// Where a child's stdout/stderr go.
+enum class OutputTarget {
+    Journal,  // a journald stream opened in the child, tagged with the uid
+    Pipe,     // a pipe read by the supervisor (log files)
+    Null,     // silent
+};
+
+struct SpawnRequest {
+    const ProcessSpec* spec = nullptr;
+    OutputTarget stdoutTo = OutputTarget::Journal;
+    OutputTarget stderrTo = OutputTarget::Journal;
+    // Extra variables set on top of spec->env (e.g. FOREVER_UID).
+    std::map<std::string, std::string> extraEnv;
+};
+
+struct SpawnedProcess {
+    pid_t pid = 0;
+    UniqueFd pidfd;
+    UniqueFd stdoutPipe;  // read ends, when OutputTarget::Pipe
+    UniqueFd stderrPipe;
+};
+
+class SpawnError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// fork + exec in a new process group with a pidfd. The child gets exactly
+// spec.env (minus the daemon's NOTIFY_SOCKET/WATCHDOG_*/LISTEN_*), a default
+// signal mask and dispositions, stdin from /dev/null. exec failures (ENOENT,
+// EACCES, a bad working directory) come back as SpawnError, not as a child
+// that dies with 127.
+SpawnedProcess spawnProcess(const SpawnRequest& request);
+
+// Variables a supervisor must never pass on to what it supervises.
+bool isSupervisorOnlyVariable(const std::string& name);
+
+}  // namespace forever

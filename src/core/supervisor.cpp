@@ -1,0 +1,631 @@
+#include "core/supervisor.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "core/log_file.hpp"
+#include "core/output_capture.hpp"
+#include "core/proc_tree.hpp"
+#include "core/spawner.hpp"
+#include "core/target.hpp"
+
+namespace forever {
+
+using nlohmann::json;
+
+std::string toString(ProcState state) {
+    switch (state) {
+        case ProcState::Running:
+            return "running";
+        case ProcState::Stopping:
+            return "stopping";
+        case ProcState::Restarting:
+            return "restarting";
+        case ProcState::Waiting:
+            return "waiting";
+        case ProcState::CrashLooping:
+            return "crash-looping";
+        case ProcState::Exited:
+            return "exited";
+        case ProcState::Failed:
+            return "failed";
+        case ProcState::Stopped:
+            return "stopped";
+    }
+    return "unknown";
+}
+
+Process::~Process() = default;
+
+namespace {
+
+int64_t realtimeMicros() {
+    struct timespec ts {};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
+}
+
+int sendSignal(const Process& p, int signal) {
+    if (p.pidfd) {
+        return ::pidfd_send_signal(p.pidfd.get(), signal, nullptr, 0);
+    }
+    return ::kill(p.pid, signal);
+}
+
+// The process group and, with killTree, every descendant: collected before
+// anything is signalled, since once the main process dies its children are
+// reparented to us and the tree can no longer be read from /proc.
+std::vector<pid_t> treeOf(const Process& p) {
+    std::vector<pid_t> pids = descendants(p.pid);
+    return pids;
+}
+
+bool groupExists(pid_t pgid) { return ::kill(-pgid, 0) == 0 || errno == EPERM; }
+
+std::string absoluteIn(const std::string& path, const std::filesystem::path& base) {
+    if (path.empty() || path.front() == '/') {
+        return path;
+    }
+    return (base / path).lexically_normal().string();
+}
+
+}  // namespace
+
+Supervisor::Supervisor(EventLoop& loop, SupervisorOptions options, Listener listener)
+    : loop_(loop), options_(std::move(options)), listener_(std::move(listener)) {}
+
+Supervisor::~Supervisor() = default;
+
+void Supervisor::emit(SupervisorEvent::Kind kind, Process& p, std::string reason) {
+    if (listener_) {
+        SupervisorEvent event{kind, &p, p.lastExit, std::move(reason)};
+        listener_(event);
+    }
+}
+
+std::string Supervisor::generateUid() {
+    // forever's uids are 4 random characters; keep the look, avoid clashes.
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+    static std::mt19937 rng{std::random_device{}()};
+    std::uniform_int_distribution<size_t> pick(0, sizeof alphabet - 2);
+    for (;;) {
+        std::string uid;
+        for (int i = 0; i < 4; ++i) {
+            uid += alphabet[pick(rng)];
+        }
+        if (!findByUid(uid) && !std::all_of(uid.begin(), uid.end(), ::isdigit)) {
+            return uid;
+        }
+    }
+}
+
+Process* Supervisor::findByUid(const std::string& uid) const {
+    for (const auto& p : table_) {
+        if (p->spec.uid == uid) {
+            return p.get();
+        }
+    }
+    return nullptr;
+}
+
+Process* Supervisor::findByPid(pid_t pid) const {
+    if (pid <= 0) {
+        return nullptr;
+    }
+    for (const auto& p : table_) {
+        if (p->pid == pid) {
+            return p.get();
+        }
+    }
+    return nullptr;
+}
+
+size_t Supervisor::indexOf(const Process& process) const {
+    for (size_t i = 0; i < table_.size(); ++i) {
+        if (table_[i].get() == &process) {
+            return i;
+        }
+    }
+    return table_.size();
+}
+
+size_t Supervisor::runningCount() const {
+    return static_cast<size_t>(
+        std::count_if(table_.begin(), table_.end(), [](const auto& p) { return p->alive(); }));
+}
+
+std::vector<Process*> Supervisor::resolve(const std::string& target, const std::string& cwd) const {
+    std::vector<TargetCandidate> candidates;
+    candidates.reserve(table_.size());
+    for (const auto& p : table_) {
+        candidates.push_back({p->spec.uid, p->spec.script});
+    }
+    std::vector<Process*> out;
+    for (size_t i : resolveTarget(target, candidates, cwd)) {
+        out.push_back(table_[i].get());
+    }
+    return out;
+}
+
+Process& Supervisor::start(ProcessSpec spec) {
+    if (spec.uid.empty()) {
+        spec.uid = generateUid();
+    }
+    if (spec.command.empty() && !spec.script.empty()) {
+        spec.command = defaultCommandFor(spec.script);
+    }
+    try {
+        validateSpec(spec);
+    } catch (const SpecError& e) {
+        throw SupervisorError(SupervisorError::Code::InvalidArgument, e.what());
+    }
+    if (findByUid(spec.uid)) {
+        throw SupervisorError(SupervisorError::Code::AlreadyExists,
+                              fmt::format("a process with uid '{}' already exists", spec.uid));
+    }
+    auto owned = std::make_unique<Process>();
+    Process& p = *owned;
+    p.spec = std::move(spec);
+    spawnRun(p);  // throws before the process enters the table
+    table_.push_back(std::move(owned));
+    emit(SupervisorEvent::Kind::Added, p);
+    emit(SupervisorEvent::Kind::Started, p);
+    return p;
+}
+
+std::shared_ptr<LogFile> Supervisor::logFileFor(const std::string& path, const Process& p) {
+    if (auto existing = logFiles_[path].lock()) {
+        return existing;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    RotationPolicy rotation;
+    rotation.maxBytes = p.spec.logMaxBytes;
+    rotation.keep = p.spec.logKeep;
+    rotation.maxAge = p.spec.logMaxAge;
+    auto file = std::make_shared<LogFile>();
+    // Truncation happens once, when the process is added, never on restarts:
+    // a crash's last words must survive the restart that follows it.
+    bool append = p.spec.append || p.hasExited || p.restarts > 0;
+    ec = file->open(path, append, rotation);
+    if (ec) {
+        throw SupervisorError(SupervisorError::Code::SpawnFailed,
+                              fmt::format("cannot open log file {}: {}", path, ec.message()));
+    }
+    logFiles_[path] = file;
+    return file;
+}
+
+void Supervisor::setupOutput(Process& p, SpawnRequest& request, SpawnedProcess* spawned) {
+    const ProcessSpec& s = p.spec;
+    bool files = !s.outFile.empty() || !s.errFile.empty() || !s.logFile.empty();
+    if (!spawned) {
+        // Decide where output goes, before the spawn.
+        if (files || !options_.journal) {
+            request.stdoutTo = OutputTarget::Pipe;
+            request.stderrTo = OutputTarget::Pipe;
+        } else if (s.silent) {
+            request.stdoutTo = OutputTarget::Null;
+            request.stderrTo = OutputTarget::Null;
+        } else {
+            request.stdoutTo = OutputTarget::Journal;
+            request.stderrTo = OutputTarget::Journal;
+        }
+        return;
+    }
+    if (request.stdoutTo != OutputTarget::Pipe) {
+        return;
+    }
+    OutputCapture::Sinks sinks;
+    sinks.timestamp = s.timestamp;
+    if (files) {
+        if (!s.outFile.empty()) {
+            sinks.out = logFileFor(s.outFile, p);
+        }
+        if (!s.errFile.empty()) {
+            sinks.err = logFileFor(s.errFile, p);
+        }
+        if (!s.logFile.empty()) {
+            sinks.combined = logFileFor(s.logFile, p);
+        }
+    } else if (!s.silent) {
+        // No journald on this machine: forever's default, a file per uid.
+        sinks.combined = logFileFor((options_.defaultLogDir / (s.uid + ".log")).string(), p);
+    }
+    Process* raw = &p;
+    p.capture = std::make_unique<OutputCapture>(
+        loop_, std::move(spawned->stdoutPipe), std::move(spawned->stderrPipe), std::move(sinks),
+        [this, raw](const std::string& message) {
+            emit(SupervisorEvent::Kind::LogError, *raw, message);
+        });
+}
+
+void Supervisor::spawnRun(Process& p) {
+    if (p.capture && !p.capture->finished()) {
+        // A grandchild may still hold the old pipes: keep reading them.
+        draining_.push_back(std::move(p.capture));
+    }
+    p.capture.reset();
+    std::erase_if(draining_, [](const auto& c) { return c->finished(); });
+
+    SpawnRequest request;
+    request.spec = &p.spec;
+    request.extraEnv["FOREVER_UID"] = p.spec.uid;
+    setupOutput(p, request, nullptr);
+    SpawnedProcess spawned;
+    try {
+        spawned = spawnProcess(request);
+    } catch (const SpawnError& e) {
+        throw SupervisorError(SupervisorError::Code::SpawnFailed, e.what());
+    }
+    p.pid = spawned.pid;
+    p.pidfd = std::move(spawned.pidfd);
+    p.startedSteady = loop_.now();
+    p.startedAtUs = realtimeMicros();
+    p.state = ProcState::Running;
+    p.reason.clear();
+    p.pending = Process::Pending::None;
+    p.timer.reset();
+    try {
+        setupOutput(p, request, &spawned);
+    } catch (const SupervisorError& e) {
+        // The run exists; its output has nowhere to go. Say so, keep it.
+        emit(SupervisorEvent::Kind::LogError, p, e.what());
+    }
+    // The pidfd turns readable when the process exits; reaping itself is
+    // done for every child at once in reapChildren().
+    p.pidfdWatch = loop_.addReadable(p.pidfd.get(), [this] { reapChildren(); });
+    if (!p.spec.pidFile.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(std::filesystem::path(p.spec.pidFile).parent_path(), ec);
+        FILE* f = std::fopen(p.spec.pidFile.c_str(), "we");
+        if (f) {
+            std::fprintf(f, "%d\n", p.pid);
+            std::fclose(f);
+        }
+    }
+}
+
+void Supervisor::reapChildren() {
+    for (;;) {
+        siginfo_t info{};
+        if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG) < 0 || info.si_pid == 0) {
+            return;  // ECHILD or nothing more to reap
+        }
+        ExitStatus status = info.si_code == CLD_EXITED ? ExitStatus::exited(info.si_status)
+                                                       : ExitStatus::killed(info.si_status);
+        if (Process* p = findByPid(info.si_pid)) {
+            onExit(*p, status);
+        }
+        // Anything else is an orphan that was reparented to us (we are a
+        // subreaper): reaping it is all it needs, no zombie stays behind.
+    }
+}
+
+void Supervisor::sweepGroup(pid_t pgid, int signal, Millis timeout) {
+    if (!groupExists(pgid)) {
+        return;
+    }
+    ::kill(-pgid, signal);
+    auto* slot = &sweepers_.emplace_back();
+    *slot = loop_.addTimer(timeout, [pgid] { ::kill(-pgid, SIGKILL); });
+    // Drop fired or useless sweepers now and then; the list stays tiny.
+    if (sweepers_.size() > 64) {
+        sweepers_.erase(sweepers_.begin(), sweepers_.begin() + 32);
+    }
+}
+
+void Supervisor::onExit(Process& p, ExitStatus status) {
+    auto uptime = std::chrono::duration_cast<Millis>(loop_.now() - p.startedSteady);
+    pid_t pgid = p.pid;
+    p.pid = 0;
+    p.pidfdWatch.reset();
+    p.pidfd.reset();
+    p.timer.reset();
+    p.hasExited = true;
+    p.lastExit = status;
+    if (!p.spec.pidFile.empty()) {
+        ::unlink(p.spec.pidFile.c_str());
+    }
+    // What the app left in its process group (workers, a shell's children)
+    // goes with it: leftovers holding its port would break the restart.
+    sweepGroup(pgid, p.spec.killSignal, p.spec.killTimeout);
+    emit(SupervisorEvent::Kind::Exited, p);
+    afterExit(p, status, uptime);
+}
+
+void Supervisor::afterExit(Process& p, ExitStatus status, Millis uptime) {
+    switch (p.pending) {
+        case Process::Pending::Remove:
+            remove(p);
+            return;
+        case Process::Pending::Halt:
+            p.state = ProcState::Stopped;
+            p.pending = Process::Pending::None;
+            emit(SupervisorEvent::Kind::Changed, p);
+            if (haltDone_ && runningCount() == 0) {
+                auto done = std::move(haltDone_);
+                haltDone_ = nullptr;
+                done();
+            }
+            return;
+        case Process::Pending::Restart:
+            p.restarts++;
+            p.history = {};
+            p.recentCrashes = 0;
+            try {
+                spawnRun(p);
+                emit(SupervisorEvent::Kind::Started, p);
+            } catch (const SupervisorError& e) {
+                p.state = ProcState::Failed;
+                p.reason = e.what();
+                emit(SupervisorEvent::Kind::GaveUp, p, p.reason);
+            }
+            finish(p);
+            return;
+        case Process::Pending::None:
+            break;
+    }
+
+    RestartDecision d = decideRestart(p.spec, p.history, status, uptime, loop_.now());
+    p.recentCrashes = d.recentCrashes;
+    if (d.crashLoopStarted) {
+        emit(SupervisorEvent::Kind::CrashLoop, p,
+             fmt::format("{} failures within {} s", d.recentCrashes,
+                         p.spec.crashLoopInterval.count() / 1000));
+        runAlert(p);
+    }
+    if (!d.restart) {
+        p.state = status.isClean() ? ProcState::Exited : ProcState::Failed;
+        p.reason = d.reason;
+        emit(SupervisorEvent::Kind::GaveUp, p, d.reason);
+        return;
+    }
+    p.restarts++;
+    auto relaunch = [this, &p] {
+        p.timer.reset();
+        try {
+            spawnRun(p);
+            emit(SupervisorEvent::Kind::Started, p);
+        } catch (const SupervisorError& e) {
+            p.state = ProcState::Failed;
+            p.reason = e.what();
+            emit(SupervisorEvent::Kind::GaveUp, p, p.reason);
+        }
+    };
+    if (d.delay.count() == 0) {
+        relaunch();
+        return;
+    }
+    p.state = p.history.crashLooping ? ProcState::CrashLooping : ProcState::Waiting;
+    p.timer = loop_.addTimer(d.delay, relaunch);
+    emit(SupervisorEvent::Kind::Changed, p);
+}
+
+void Supervisor::runAlert(Process& p) {
+    if (p.spec.alertCommand.empty()) {
+        return;
+    }
+    ProcessSpec alert;
+    alert.uid = p.spec.uid + "-alert";
+    alert.script = "/bin/sh";
+    alert.args = {"-c", p.spec.alertCommand};
+    alert.env = p.spec.env;
+    alert.workingDir = p.spec.workingDir;
+    SpawnRequest request;
+    request.spec = &alert;
+    request.extraEnv = {{"FOREVER_UID", p.spec.uid},
+                        {"FOREVER_EVENT", "crash-loop"},
+                        {"FOREVER_CRASHES", std::to_string(p.recentCrashes)}};
+    request.stdoutTo = options_.journal ? OutputTarget::Journal : OutputTarget::Null;
+    request.stderrTo = request.stdoutTo;
+    try {
+        // Not supervised: reapChildren() reaps it like any orphan.
+        spawnProcess(request);
+    } catch (const SpawnError& e) {
+        emit(SupervisorEvent::Kind::LogError, p, fmt::format("alert command: {}", e.what()));
+    }
+}
+
+void Supervisor::signalRun(Process& p, int signal) {
+    if (!p.alive()) {
+        return;
+    }
+    if (p.spec.killTree) {
+        for (pid_t pid : treeOf(p)) {
+            ::kill(pid, signal);
+        }
+    }
+    ::kill(-p.pid, signal);
+    sendSignal(p, signal);
+}
+
+void Supervisor::beginStop(Process& p) {
+    signalRun(p, p.spec.killSignal);
+    if (p.spec.killSignal == SIGKILL) {
+        return;
+    }
+    Process* raw = &p;
+    p.timer = loop_.addTimer(p.spec.killTimeout, [this, raw] {
+        raw->timer.reset();
+        signalRun(*raw, SIGKILL);
+    });
+}
+
+void Supervisor::kill(Process& p, int signal) {
+    if (!p.alive()) {
+        throw SupervisorError(SupervisorError::Code::Busy,
+                              fmt::format("'{}' is not running", p.spec.uid));
+    }
+    if (p.spec.killTree) {
+        signalRun(p, signal);
+    } else {
+        sendSignal(p, signal);
+    }
+}
+
+void Supervisor::stop(Process& p, Done done) {
+    if (done) {
+        p.waiters.push_back(std::move(done));
+    }
+    if (!p.alive()) {
+        remove(p);
+        return;
+    }
+    p.state = ProcState::Stopping;
+    if (p.pending == Process::Pending::None) {
+        beginStop(p);
+    }
+    // A stop while restarting wins: the old run dies and nothing replaces it.
+    p.pending = Process::Pending::Remove;
+    emit(SupervisorEvent::Kind::Changed, p);
+}
+
+void Supervisor::restart(Process& p, Done done) {
+    if (p.pending == Process::Pending::Remove) {
+        throw SupervisorError(SupervisorError::Code::Busy,
+                              fmt::format("'{}' is being stopped", p.spec.uid));
+    }
+    if (done) {
+        p.waiters.push_back(std::move(done));
+    }
+    if (p.pending == Process::Pending::Restart) {
+        return;  // already on its way: one restart serves every caller
+    }
+    if (!p.alive()) {
+        p.timer.reset();
+        p.pending = Process::Pending::Restart;
+        afterExit(p, p.lastExit, Millis(0));
+        return;
+    }
+    p.state = ProcState::Restarting;
+    p.pending = Process::Pending::Restart;
+    beginStop(p);
+    emit(SupervisorEvent::Kind::Changed, p);
+}
+
+void Supervisor::finish(Process& p) {
+    auto waiters = std::move(p.waiters);
+    p.waiters.clear();
+    for (auto& w : waiters) {
+        w();
+    }
+}
+
+void Supervisor::remove(Process& p) {
+    p.timer.reset();
+    p.pending = Process::Pending::None;
+    p.state = ProcState::Stopped;
+    emit(SupervisorEvent::Kind::Removed, p);
+    auto waiters = std::move(p.waiters);
+    size_t index = indexOf(p);
+    if (p.capture && !p.capture->finished()) {
+        draining_.push_back(std::move(p.capture));
+    }
+    table_.erase(table_.begin() + static_cast<std::ptrdiff_t>(index));
+    for (size_t i = index; i < table_.size(); ++i) {
+        emit(SupervisorEvent::Kind::Changed, *table_[i]);  // its Index moved
+    }
+    for (auto& w : waiters) {
+        w();
+    }
+}
+
+void Supervisor::halt(Done done) {
+    haltDone_ = std::move(done);
+    for (auto& p : table_) {
+        p->timer.reset();
+        if (p->alive()) {
+            p->pending = Process::Pending::Halt;
+            p->state = ProcState::Stopping;
+            beginStop(*p);
+        }
+    }
+    if (runningCount() == 0 && haltDone_) {
+        auto d = std::move(haltDone_);
+        haltDone_ = nullptr;
+        d();
+    }
+}
+
+json Supervisor::snapshot() const {
+    json list = json::array();
+    for (const auto& p : table_) {
+        json entry{{"spec", specToJson(p->spec)},
+                   {"state", toString(p->state)},
+                   {"restarts", p->restarts}};
+        if (p->alive()) {
+            entry["pid"] = p->pid;
+            if (auto st = readStat(p->pid)) {
+                entry["pidStartTime"] = st->startTimeTicks;
+            }
+        }
+        list.push_back(std::move(entry));
+    }
+    return list;
+}
+
+std::vector<std::string> Supervisor::restore(const json& processes) {
+    std::vector<std::string> problems;
+    if (!processes.is_array()) {
+        problems.push_back("saved state: 'processes' is not a list");
+        return problems;
+    }
+    for (const auto& entry : processes) {
+        ProcessSpec spec;
+        try {
+            spec = specFromJson(entry.at("spec"));
+        } catch (const std::exception& e) {
+            problems.push_back(fmt::format("saved process skipped: {}", e.what()));
+            continue;
+        }
+        // A previous foreverd that died without stopping its children (kill
+        // -9 outside systemd) left them running: stop those first, so each
+        // app runs exactly once and its port is free for the new run.
+        if (entry.contains("pid") && entry.contains("pidStartTime")) {
+            pid_t old = entry["pid"].get<pid_t>();
+            auto st = readStat(old);
+            if (st && st->startTimeTicks == entry["pidStartTime"].get<uint64_t>()) {
+                int fd = static_cast<int>(::pidfd_open(old, 0));
+                ::kill(-old, SIGKILL);
+                ::kill(old, SIGKILL);
+                if (fd >= 0) {
+                    struct pollfd pfd {
+                        fd, POLLIN, 0
+                    };
+                    ::poll(&pfd, 1, 2000);
+                    ::close(fd);
+                }
+            }
+        }
+        std::string state = entry.value("state", "running");
+        if (state == "exited") {
+            continue;  // it finished its work; nothing to bring back
+        }
+        unsigned restarts = entry.value("restarts", 0u);
+        std::string uid = spec.uid;
+        try {
+            Process& p = start(std::move(spec));
+            p.restarts = restarts;
+        } catch (const std::exception& e) {
+            problems.push_back(fmt::format("saved process '{}' not started: {}", uid, e.what()));
+        }
+    }
+    return problems;
+}
+
+}  // namespace forever

@@ -1,0 +1,124 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/event_loop.hpp"
+#include "core/process.hpp"
+
+namespace forever {
+
+class LogFile;
+class OutputCapture;
+struct SpawnRequest;
+struct SpawnedProcess;
+
+// Lifecycle events the daemon turns into D-Bus signals, journal entries and
+// persisted state.
+struct SupervisorEvent {
+    enum class Kind {
+        Added,       // a new process entered the table
+        Removed,     // about to leave the table (after an explicit stop)
+        Started,     // a run began (first start or after a restart)
+        Exited,      // a run ended (status set)
+        CrashLoop,   // crossed the crash-loop limit
+        GaveUp,      // the policy stopped restarting it (reason set)
+        Changed,     // any displayed field changed (state, pid, counts, index)
+        LogError,    // writing a log file failed (reason set)
+    };
+    Kind kind;
+    Process* process = nullptr;
+    ExitStatus status;
+    std::string reason;
+};
+
+// Errors a caller can act on, typed so the D-Bus layer names them.
+class SupervisorError : public std::runtime_error {
+public:
+    enum class Code { NotFound, InvalidArgument, AlreadyExists, SpawnFailed, Busy };
+    SupervisorError(Code code, const std::string& what) : std::runtime_error(what), code_(code) {}
+    Code code() const { return code_; }
+
+private:
+    Code code_;
+};
+
+struct SupervisorOptions {
+    // Where output goes when no log file is given and journald is absent.
+    std::filesystem::path defaultLogDir;
+    // Whether children's output goes to journald by default.
+    bool journal = true;
+};
+
+// Owns the process table and carries out the restart policy: spawns,
+// watches pidfds, reaps every child (it is a subreaper), stops with
+// killSignal then SIGKILL, and restarts what dies unasked.
+class Supervisor {
+public:
+    using Listener = std::function<void(const SupervisorEvent&)>;
+    using Done = std::function<void()>;
+
+    Supervisor(EventLoop& loop, SupervisorOptions options, Listener listener);
+    ~Supervisor();
+
+    // Validates and starts a new process (uid generated when empty).
+    Process& start(ProcessSpec spec);
+    // Stops and removes; `done` runs once it is gone.
+    void stop(Process& process, Done done);
+    // Stops (if running) and starts it again; `done` runs once the new run
+    // has been spawned (or failed to).
+    void restart(Process& process, Done done);
+    // Sends a signal to the running process (its group with killTree).
+    void kill(Process& process, int signal);
+    // foreverd is going away: stop every run, keep the table, then `done`.
+    void halt(Done done);
+
+    // Reaps every exited child; call on SIGCHLD.
+    void reapChildren();
+
+    // The persisted form of the table: specs, not pids (plus the pids, so a
+    // restarted daemon can stop leftovers of its previous life).
+    nlohmann::json snapshot() const;
+    // Starts again what a snapshot describes; returns messages about
+    // entries that could not be restored (never silently dropped).
+    std::vector<std::string> restore(const nlohmann::json& processes);
+
+    const std::vector<std::unique_ptr<Process>>& processes() const { return table_; }
+    std::vector<Process*> resolve(const std::string& target, const std::string& cwd = {}) const;
+    Process* findByUid(const std::string& uid) const;
+    Process* findByPid(pid_t pid) const;
+    size_t indexOf(const Process& process) const;
+    size_t runningCount() const;
+
+private:
+    void spawnRun(Process& p);
+    void onExit(Process& p, ExitStatus status);
+    void afterExit(Process& p, ExitStatus status, std::chrono::milliseconds uptime);
+    void signalRun(Process& p, int signal);
+    void beginStop(Process& p);
+    void remove(Process& p);
+    void finish(Process& p);
+    void sweepGroup(pid_t pgid, int signal, Millis timeout);
+    void runAlert(Process& p);
+    void emit(SupervisorEvent::Kind kind, Process& p, std::string reason = {});
+    std::string generateUid();
+    std::shared_ptr<LogFile> logFileFor(const std::string& path, const Process& p);
+    void setupOutput(Process& p, SpawnRequest& request, SpawnedProcess* spawned);
+
+    EventLoop& loop_;
+    SupervisorOptions options_;
+    Listener listener_;
+    std::vector<std::unique_ptr<Process>> table_;
+    std::map<std::string, std::weak_ptr<LogFile>> logFiles_;  // one writer per path
+    std::vector<EventLoop::HandlePtr> sweepers_;
+    std::vector<std::unique_ptr<OutputCapture>> draining_;  // pipes still held by orphans
+    Done haltDone_;
+};
+
+}  // namespace forever

@@ -1,0 +1,236 @@
+#include "daemon/forever_service.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "config.h"
+#include "core/log_file.hpp"
+#include "core/process_spec.hpp"
+#include "daemon/dbus_errors.hpp"
+#include "daemon/spec_from_dbus.hpp"
+
+namespace forever {
+
+using dbus_errors::guarded;
+
+ForeverService::ForeverService(sdbus::IConnection& connection, Supervisor& supervisor,
+                               JournalEvents& journal,
+                               std::map<std::string, std::string> defaultEnv)
+    : AdaptorInterfaces(connection, "/org/forever/Forever1"),
+      supervisor_(supervisor),
+      journal_(journal),
+      defaultEnv_(std::move(defaultEnv)) {
+    registerAdaptor();
+}
+
+ForeverService::~ForeverService() {
+    objects_.clear();
+    unregisterAdaptor();
+}
+
+void ForeverService::onEvent(const SupervisorEvent& e) {
+    Process& p = *e.process;
+    const std::string& uid = p.spec.uid;
+    journal_.record(e);
+    auto path = [&] { return sdbus::ObjectPath(processObjectPath(uid)); };
+    switch (e.kind) {
+        case SupervisorEvent::Kind::Added:
+            objects_[uid] =
+                std::make_unique<ProcessObject>(getObject().getConnection(), supervisor_, p,
+                                                figures_[uid]);
+            break;
+        case SupervisorEvent::Kind::Removed:
+            objects_.erase(uid);
+            figures_.erase(uid);
+            return;
+        case SupervisorEvent::Kind::Started:
+            if (p.restarts > 0) {
+                emitProcessRestarted(path(), uid, static_cast<uint32_t>(p.pid), p.restarts);
+            } else {
+                emitProcessStarted(path(), uid, static_cast<uint32_t>(p.pid));
+            }
+            break;
+        case SupervisorEvent::Kind::Exited:
+            emitProcessExited(path(), uid, e.status.code, e.status.signal);
+            break;
+        case SupervisorEvent::Kind::CrashLoop:
+            emitCrashLoop(path(), uid, p.recentCrashes);
+            break;
+        case SupervisorEvent::Kind::GaveUp:
+            emitGaveUp(path(), uid, e.reason);
+            break;
+        case SupervisorEvent::Kind::Changed:
+        case SupervisorEvent::Kind::LogError:
+            break;
+    }
+    if (auto it = objects_.find(uid); it != objects_.end() && e.kind != SupervisorEvent::Kind::Added) {
+        it->second->announceChanges();
+    }
+}
+
+sdbus::ObjectPath ForeverService::Start(const std::map<std::string, sdbus::Variant>& spec) {
+    return guarded([&] {
+        nlohmann::json object = specVariantsToJson(spec);
+        if (!object.contains("env")) {
+            // A caller that sends no environment gets the daemon's, as a
+            // forever monitor would pass its own to the child.
+            object["env"] = defaultEnv_;
+        }
+        Process& p = supervisor_.start(specFromJson(object));
+        return sdbus::ObjectPath(processObjectPath(p.spec.uid));
+    });
+}
+
+std::vector<Process*> ForeverService::resolveOrThrow(const std::string& target) {
+    auto found = supervisor_.resolve(target);
+    if (found.empty()) {
+        throw sdbus::Error(dbus_errors::kNotFound,
+                           fmt::format("no process matches '{}'", target));
+    }
+    return found;
+}
+
+void ForeverService::applyToAll(const std::vector<Process*>& processes, Action action,
+                                sdbus::Result<std::vector<std::string>>&& result) {
+    struct Pending {
+        sdbus::Result<std::vector<std::string>> result;
+        std::vector<std::string> uids;
+        size_t left;
+    };
+    auto pending = std::make_shared<Pending>(Pending{std::move(result), {}, processes.size()});
+    if (processes.empty()) {
+        pending->result.returnResults(pending->uids);
+        return;
+    }
+    // Uids are taken first: a stop removes (and frees) the process.
+    for (Process* p : processes) {
+        pending->uids.push_back(p->spec.uid);
+    }
+    std::vector<std::string> errors;
+    for (Process* p : processes) {
+        try {
+            (supervisor_.*action)(*p, [pending] {
+                if (--pending->left == 0) {
+                    pending->result.returnResults(pending->uids);
+                }
+            });
+        } catch (...) {
+            errors.push_back(dbus_errors::toDbusError(std::current_exception()).getMessage());
+            if (--pending->left == 0) {
+                pending->result.returnError(sdbus::Error(dbus_errors::kBusy, errors.front()));
+            }
+        }
+    }
+}
+
+void ForeverService::Stop(sdbus::Result<std::vector<std::string>>&& result, std::string target) {
+    guarded([&] { applyToAll(resolveOrThrow(target), &Supervisor::stop, std::move(result)); });
+}
+
+void ForeverService::Restart(sdbus::Result<std::vector<std::string>>&& result,
+                             std::string target) {
+    guarded([&] { applyToAll(resolveOrThrow(target), &Supervisor::restart, std::move(result)); });
+}
+
+namespace {
+std::vector<Process*> everyProcess(const Supervisor& supervisor) {
+    std::vector<Process*> all;
+    for (const auto& p : supervisor.processes()) {
+        all.push_back(p.get());
+    }
+    return all;
+}
+}  // namespace
+
+void ForeverService::StopAll(sdbus::Result<std::vector<std::string>>&& result) {
+    guarded([&] { applyToAll(everyProcess(supervisor_), &Supervisor::stop, std::move(result)); });
+}
+
+void ForeverService::RestartAll(sdbus::Result<std::vector<std::string>>&& result) {
+    guarded(
+        [&] { applyToAll(everyProcess(supervisor_), &Supervisor::restart, std::move(result)); });
+}
+
+void ForeverService::StopByPid(sdbus::Result<std::string>&& result, uint32_t pid) {
+    guarded([&] {
+        // Only a pid this daemon started: `stopbypid 1` must never signal init.
+        Process* p = supervisor_.findByPid(static_cast<pid_t>(pid));
+        if (!p) {
+            throw sdbus::Error(dbus_errors::kNotFound,
+                               fmt::format("pid {} is not a process forever supervises", pid));
+        }
+        std::string uid = p->spec.uid;
+        auto shared = std::make_shared<sdbus::Result<std::string>>(std::move(result));
+        supervisor_.stop(*p, [shared, uid] { shared->returnResults(uid); });
+    });
+}
+
+std::vector<std::map<std::string, sdbus::Variant>> ForeverService::List() {
+    return guarded([&] {
+        std::vector<std::map<std::string, sdbus::Variant>> out;
+        const auto& table = supervisor_.processes();
+        out.reserve(table.size());
+        for (size_t i = 0; i < table.size(); ++i) {
+            out.push_back(processProperties(*table[i], i, figures_[table[i]->spec.uid]));
+        }
+        return out;
+    });
+}
+
+std::vector<sdbus::ObjectPath> ForeverService::Find(const std::string& target) {
+    return guarded([&] {
+        std::vector<sdbus::ObjectPath> out;
+        for (Process* p : resolveOrThrow(target)) {
+            out.emplace_back(processObjectPath(p->spec.uid));
+        }
+        return out;
+    });
+}
+
+sdbus::ObjectPath ForeverService::GetProcess(const std::string& target) {
+    return guarded([&] {
+        auto found = resolveOrThrow(target);
+        if (found.size() > 1) {
+            throw sdbus::Error(dbus_errors::kInvalidArgument,
+                               fmt::format("'{}' matches {} processes; use an index or uid",
+                                           target, found.size()));
+        }
+        return sdbus::ObjectPath(processObjectPath(found.front()->spec.uid));
+    });
+}
+
+std::vector<std::string> ForeverService::CleanLogs() {
+    return guarded([&] {
+        // Rotated files of every process; the current files stay, as they
+        // are what `logs` shows.
+        std::vector<std::string> removed;
+        for (const auto& p : supervisor_.processes()) {
+            for (const std::string* path : {&p->spec.logFile, &p->spec.outFile, &p->spec.errFile}) {
+                if (path->empty()) {
+                    continue;
+                }
+                for (const auto& rotated : LogFile::rotatedFiles(*path)) {
+                    std::error_code ec;
+                    if (std::filesystem::remove(rotated, ec)) {
+                        removed.push_back(rotated);
+                    }
+                }
+            }
+        }
+        return removed;
+    });
+}
+
+std::string ForeverService::Version() { return FOREVER_VERSION; }
+
+uint32_t ForeverService::ProcessCount() {
+    return static_cast<uint32_t>(supervisor_.processes().size());
+}
+
+uint32_t ForeverService::RunningCount() {
+    return static_cast<uint32_t>(supervisor_.runningCount());
+}
+
+}  // namespace forever

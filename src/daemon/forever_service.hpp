@@ -1,0 +1,61 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <sdbus-c++/sdbus-c++.h>
+#include <string>
+
+#include "core/supervisor.hpp"
+#include "daemon/journal_events.hpp"
+#include "daemon/process_object.hpp"
+#include "daemon/process_properties.hpp"
+#include "manager_adaptor.h"
+
+namespace forever {
+
+// /org/forever/Forever1: the Manager interface and the ObjectManager root.
+// Turns bus calls into Supervisor calls and Supervisor events into signals,
+// PropertiesChanged and journal entries. Owns one ProcessObject per process.
+class ForeverService
+    : public sdbus::AdaptorInterfaces<org::forever::Forever1::Manager_adaptor,
+                                      sdbus::ObjectManager_adaptor, sdbus::Properties_adaptor> {
+public:
+    ForeverService(sdbus::IConnection& connection, Supervisor& supervisor, JournalEvents& journal,
+                   std::map<std::string, std::string> defaultEnv);
+    ~ForeverService();
+
+    // Hooked to the Supervisor's listener.
+    void onEvent(const SupervisorEvent& event);
+    // Figures from the metrics sampler, by uid.
+    ProcessFigures& figuresFor(const std::string& uid) { return figures_[uid]; }
+
+private:
+    sdbus::ObjectPath Start(const std::map<std::string, sdbus::Variant>& spec) override;
+    void Stop(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
+    void Restart(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
+    void StopAll(sdbus::Result<std::vector<std::string>>&& result) override;
+    void RestartAll(sdbus::Result<std::vector<std::string>>&& result) override;
+    void StopByPid(sdbus::Result<std::string>&& result, uint32_t pid) override;
+    std::vector<std::map<std::string, sdbus::Variant>> List() override;
+    std::vector<sdbus::ObjectPath> Find(const std::string& target) override;
+    sdbus::ObjectPath GetProcess(const std::string& target) override;
+    std::vector<std::string> CleanLogs() override;
+    std::string Version() override;
+    uint32_t ProcessCount() override;
+    uint32_t RunningCount() override;
+
+    std::vector<Process*> resolveOrThrow(const std::string& target);
+    using Action = void (Supervisor::*)(Process&, Supervisor::Done);
+    // Applies `action` to every process, replying with their uids once all
+    // callbacks have run.
+    void applyToAll(const std::vector<Process*>& processes, Action action,
+                    sdbus::Result<std::vector<std::string>>&& result);
+
+    Supervisor& supervisor_;
+    JournalEvents& journal_;
+    std::map<std::string, std::string> defaultEnv_;
+    std::map<std::string, std::unique_ptr<ProcessObject>> objects_;
+    std::map<std::string, ProcessFigures> figures_;
+};
+
+}  // namespace forever

@@ -1,0 +1,278 @@
+// foreverd: the supervisor daemon. One thread, one sd-event loop: D-Bus,
+// signals, child exits, timers and log pipes all run on it.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <syslog.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sdbus-c++/sdbus-c++.h>
+#include <string>
+
+#include "config.h"
+#include "core/state_store.hpp"
+#include "core/supervisor.hpp"
+#include "daemon/bus_attachment.hpp"
+#include "daemon/forever_service.hpp"
+#include "daemon/journal_events.hpp"
+#include "daemon/sd_event_loop.hpp"
+
+extern char** environ;
+
+namespace {
+
+using namespace forever;
+
+constexpr const char* kBusName = "org.forever.Forever1";
+
+struct Options {
+    bool system = false;
+    std::filesystem::path stateDir;
+    std::filesystem::path logDir;
+};
+
+std::filesystem::path homeDir() {
+    const char* home = std::getenv("HOME");
+    return home && *home ? home : "/";
+}
+
+std::filesystem::path xdgDir(const char* variable, const char* fallback) {
+    const char* value = std::getenv(variable);
+    if (value && *value == '/') {
+        return value;
+    }
+    return homeDir() / fallback;
+}
+
+void usage(FILE* out) {
+    std::fprintf(out,
+                 "Usage: foreverd [--foreground] [--system] [--state-dir DIR] [--log-dir DIR]\n"
+                 "\n"
+                 "The forever supervisor daemon. Normally started by systemd\n"
+                 "(systemctl --user start forever) or by D-Bus activation; it always runs in\n"
+                 "the foreground and talks to systemd only when NOTIFY_SOCKET is set.\n"
+                 "\n"
+                 "  --foreground       accepted for clarity; foreverd never forks away\n"
+                 "  --system           serve on the system bus instead of the session bus\n"
+                 "  --state-dir DIR    where the process table is saved\n"
+                 "                     (default $XDG_STATE_HOME/forever)\n"
+                 "  --log-dir DIR      log files when journald is absent\n"
+                 "                     (default $XDG_STATE_HOME/forever/logs)\n"
+                 "  --version, --help\n");
+}
+
+std::optional<Options> parseOptions(int argc, char** argv) {
+    Options o;
+    o.stateDir = xdgDir("XDG_STATE_HOME", ".local/state") / "forever";
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "foreverd: option '%s' needs a value\n", a.c_str());
+                std::exit(2);
+            }
+            return argv[++i];
+        };
+        if (a == "--foreground" || a == "-f") {
+        } else if (a == "--system") {
+            o.system = true;
+        } else if (a == "--state-dir") {
+            o.stateDir = value();
+        } else if (a == "--log-dir") {
+            o.logDir = value();
+        } else if (a == "--version") {
+            std::printf("foreverd %s\n", FOREVER_VERSION);
+            std::exit(0);
+        } else if (a == "--help" || a == "-h") {
+            usage(stdout);
+            std::exit(0);
+        } else {
+            std::fprintf(stderr, "foreverd: unknown option '%s'\n", a.c_str());
+            usage(stderr);
+            return std::nullopt;
+        }
+    }
+    if (o.system && o.stateDir == xdgDir("XDG_STATE_HOME", ".local/state") / "forever") {
+        o.stateDir = "/var/lib/forever";
+    }
+    if (o.logDir.empty()) {
+        o.logDir = o.stateDir / "logs";
+    }
+    return o;
+}
+
+std::map<std::string, std::string> environmentMap() {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; *e; ++e) {
+        std::string entry = *e;
+        auto eq = entry.find('=');
+        if (eq != std::string::npos) {
+            env[entry.substr(0, eq)] = entry.substr(eq + 1);
+        }
+    }
+    return env;
+}
+
+bool journaldAvailable() { return ::access("/run/systemd/journal/stdout", W_OK) == 0; }
+
+int run(const Options& options) {
+    // Orphans of supervised apps become our children, so nothing they leave
+    // behind turns into a zombie or escapes a stop.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+    sigset_t handled;
+    sigemptyset(&handled);
+    for (int sig : {SIGTERM, SIGINT, SIGCHLD, SIGHUP}) {
+        sigaddset(&handled, sig);
+    }
+    sigprocmask(SIG_BLOCK, &handled, nullptr);
+    // A log reader that goes away must not kill the supervisor.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    SdEventLoop loop;
+    sd_event_set_watchdog(loop.get(), 1);  // WATCHDOG=1 each iteration when asked
+
+    bool journal = journaldAvailable();
+    JournalEvents events(journal);
+    StateStore store(options.stateDir);
+    EventLoop::HandlePtr pendingSave;
+    std::unique_ptr<ForeverService> service;
+
+    SupervisorOptions supervisorOptions;
+    supervisorOptions.defaultLogDir = options.logDir;
+    supervisorOptions.journal = journal;
+    Supervisor* supervisorPtr = nullptr;
+    bool halting = false;
+
+    auto updateStatus = [&] {
+        auto running = supervisorPtr->runningCount();
+        auto total = supervisorPtr->processes().size();
+        sd_notifyf(0, "STATUS=%zu of %zu processes running", running, total);
+    };
+    auto saveNow = [&] {
+        pendingSave.reset();
+        if (auto ec = store.save(supervisorPtr->snapshot())) {
+            events.daemonMessage(LOG_ERR, fmt::format("cannot save state in {}: {}",
+                                                      options.stateDir.string(), ec.message()));
+        }
+    };
+    Supervisor supervisor(loop, supervisorOptions, [&](const SupervisorEvent& event) {
+        if (service) {
+            service->onEvent(event);
+        } else {
+            events.record(event);
+        }
+        if (halting) {
+            return;  // the table is saved as it was when the stop began
+        }
+        // Coalesce: one save per loop iteration, however many changes.
+        if (!pendingSave) {
+            pendingSave = loop.addDeferred(saveNow);
+        }
+        updateStatus();
+    });
+    supervisorPtr = &supervisor;
+
+    std::unique_ptr<sdbus::IConnection> connection;
+    try {
+        connection = options.system ? sdbus::createSystemBusConnection()
+                                    : sdbus::createSessionBusConnection();
+    } catch (const sdbus::Error& e) {
+        std::fprintf(stderr, "foreverd: cannot connect to the %s bus: %s\n",
+                     options.system ? "system" : "session", e.getMessage().c_str());
+        return 1;
+    }
+    service = std::make_unique<ForeverService>(*connection, supervisor, events, environmentMap());
+    BusAttachment bus(loop.get(), *connection, [&](const std::string& why) {
+        events.daemonMessage(LOG_ERR, "lost the bus connection: " + why);
+        loop.exit(3);
+    });
+
+    auto loaded = store.load();
+    if (!loaded.error.empty()) {
+        events.daemonMessage(LOG_CRIT, loaded.error);
+    }
+    if (!loaded.processes.is_null()) {
+        for (const auto& problem : supervisor.restore(loaded.processes)) {
+            events.daemonMessage(LOG_ERR, problem);
+        }
+    }
+
+    try {
+        connection->requestName(kBusName);
+    } catch (const sdbus::Error& e) {
+        std::fprintf(stderr, "foreverd: cannot own %s (is another foreverd running?): %s\n",
+                     kBusName, e.getMessage().c_str());
+        supervisor.halt([] {});
+        return 1;
+    }
+
+    std::vector<sd_event_source*> signalSources;
+    auto onSignal = [](sd_event_source*, const struct signalfd_siginfo* info, void* data) {
+        static_cast<std::function<void(int)>*>(data)->operator()(static_cast<int>(info->ssi_signo));
+        return 0;
+    };
+    std::function<void(int)> handleSignal = [&](int sig) {
+        if (sig == SIGCHLD) {
+            supervisor.reapChildren();
+            return;
+        }
+        if (sig == SIGHUP) {
+            return;  // nothing to reload; do not die of it
+        }
+        if (halting) {
+            return;
+        }
+        halting = true;
+        if (pendingSave) {
+            saveNow();
+        }
+        sd_notify(0, "STOPPING=1\nSTATUS=stopping every process");
+        events.daemonMessage(LOG_INFO, "stopping: stopping every supervised process");
+        supervisor.halt([&] {
+            saveNow();
+            loop.exit(0);
+        });
+    };
+    for (int sig : {SIGTERM, SIGINT, SIGCHLD, SIGHUP}) {
+        sd_event_source* s = nullptr;
+        sd_event_add_signal(loop.get(), &s, sig, onSignal, &handleSignal);
+        signalSources.push_back(s);
+    }
+
+    // READY only now: the name is owned and every object is exported, so a
+    // client that saw "active" can call us.
+    updateStatus();
+    sd_notify(0, "READY=1");
+    events.daemonMessage(LOG_INFO, fmt::format("foreverd {} ready on the {} bus", FOREVER_VERSION,
+                                               options.system ? "system" : "session"));
+    int code = loop.run();
+    for (auto* s : signalSources) {
+        sd_event_source_disable_unref(s);
+    }
+    service.reset();
+    return code < 0 ? 1 : code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto options = parseOptions(argc, argv);
+    if (!options) {
+        return 2;
+    }
+    try {
+        return run(*options);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "foreverd: %s\n", e.what());
+        return 1;
+    }
+}

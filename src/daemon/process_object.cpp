@@ -1,0 +1,75 @@
+#include "daemon/process_object.hpp"
+
+#include "core/supervisor.hpp"
+#include "daemon/dbus_errors.hpp"
+#include "daemon/process_properties.hpp"
+
+namespace forever {
+
+using dbus_errors::guarded;
+
+ProcessObject::ProcessObject(sdbus::IConnection& connection, Supervisor& supervisor,
+                             Process& process, const ProcessFigures& figures)
+    : AdaptorInterfaces(connection, processObjectPath(process.spec.uid)),
+      supervisor_(supervisor),
+      process_(process),
+      figures_(figures) {
+    registerAdaptor();
+    emitInterfacesAddedSignal({org::forever::Forever1::Process_adaptor::INTERFACE_NAME});
+}
+
+ProcessObject::~ProcessObject() {
+    emitInterfacesRemovedSignal({org::forever::Forever1::Process_adaptor::INTERFACE_NAME});
+    unregisterAdaptor();
+}
+
+void ProcessObject::announceChanges() {
+    emitPropertiesChangedSignal(org::forever::Forever1::Process_adaptor::INTERFACE_NAME,
+                                {"Index", "MainPID", "State", "Restarts", "StartedAt", "ExitCode",
+                                 "ExitSignal", "RecentCrashes", "Reason"});
+}
+
+void ProcessObject::Stop(sdbus::Result<>&& result) {
+    guarded([&] {
+        auto shared = std::make_shared<sdbus::Result<>>(std::move(result));
+        supervisor_.stop(process_, [shared] { shared->returnResults(); });
+    });
+}
+
+void ProcessObject::Restart(sdbus::Result<>&& result) {
+    guarded([&] {
+        auto shared = std::make_shared<sdbus::Result<>>(std::move(result));
+        supervisor_.restart(process_, [shared] { shared->returnResults(); });
+    });
+}
+
+void ProcessObject::Kill(const int32_t& signal) {
+    guarded([&] {
+        if (signal <= 0 || signal >= 65) {
+            throw sdbus::Error(dbus_errors::kInvalidArgument, "not a signal number");
+        }
+        supervisor_.kill(process_, signal);
+    });
+}
+
+std::string ProcessObject::Uid() { return process_.spec.uid; }
+uint32_t ProcessObject::Index() { return static_cast<uint32_t>(supervisor_.indexOf(process_)); }
+std::string ProcessObject::Script() { return process_.spec.script; }
+std::string ProcessObject::Command() { return process_.spec.command; }
+std::vector<std::string> ProcessObject::Args() { return process_.spec.args; }
+std::string ProcessObject::WorkingDirectory() { return process_.spec.workingDir; }
+uint32_t ProcessObject::MainPID() { return static_cast<uint32_t>(process_.pid); }
+std::string ProcessObject::State() { return toString(process_.state); }
+uint32_t ProcessObject::Restarts() { return process_.restarts; }
+uint64_t ProcessObject::StartedAt() { return static_cast<uint64_t>(process_.startedAtUs); }
+int32_t ProcessObject::ExitCode() { return process_.hasExited ? process_.lastExit.code : 0; }
+int32_t ProcessObject::ExitSignal() { return process_.hasExited ? process_.lastExit.signal : 0; }
+std::string ProcessObject::LogFile() { return process_.spec.logFile; }
+std::string ProcessObject::OutFile() { return process_.spec.outFile; }
+std::string ProcessObject::ErrFile() { return process_.spec.errFile; }
+uint64_t ProcessObject::MemoryRSS() { return figures_.rssBytes; }
+double ProcessObject::CPUUsage() { return figures_.cpuPercent; }
+uint32_t ProcessObject::RecentCrashes() { return process_.recentCrashes; }
+std::string ProcessObject::Reason() { return process_.reason; }
+
+}  // namespace forever

@@ -1,0 +1,96 @@
+#include "daemon/sd_event_loop.hpp"
+
+#include <sys/epoll.h>
+
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace forever {
+
+namespace {
+
+// A source plus the callback it owns; unref on destruction cancels it.
+class SourceHandle : public EventLoop::Handle {
+public:
+    explicit SourceHandle(std::function<void()> callback) : callback_(std::move(callback)) {}
+    ~SourceHandle() override {
+        if (source_) {
+            sd_event_source_disable_unref(source_);
+        }
+    }
+    sd_event_source** slot() { return &source_; }
+    void call() {
+        // Copy first: the callback may destroy this handle.
+        auto callback = callback_;
+        callback();
+    }
+    static int dispatch(void* self) {
+        static_cast<SourceHandle*>(self)->call();
+        return 0;
+    }
+
+private:
+    std::function<void()> callback_;
+    sd_event_source* source_ = nullptr;
+};
+
+void check(int r, const char* what) {
+    if (r < 0) {
+        throw std::system_error(-r, std::generic_category(), what);
+    }
+}
+
+}  // namespace
+
+SdEventLoop::SdEventLoop() { check(sd_event_new(&event_), "sd_event_new"); }
+
+SdEventLoop::~SdEventLoop() { sd_event_unref(event_); }
+
+std::chrono::steady_clock::time_point SdEventLoop::now() {
+    uint64_t usec = 0;
+    sd_event_now(event_, CLOCK_MONOTONIC, &usec);
+    // steady_clock is CLOCK_MONOTONIC on Linux, so the two compare directly.
+    return std::chrono::steady_clock::time_point(std::chrono::microseconds(usec));
+}
+
+EventLoop::HandlePtr SdEventLoop::addTimer(Millis delay, std::function<void()> fire) {
+    auto handle = std::make_unique<SourceHandle>(std::move(fire));
+    uint64_t usec = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(delay).count());
+    check(sd_event_add_time_relative(
+              event_, handle->slot(), CLOCK_MONOTONIC, usec, 1000,
+              [](sd_event_source*, uint64_t, void* self) { return SourceHandle::dispatch(self); },
+              handle.get()),
+          "sd_event_add_time_relative");
+    return handle;
+}
+
+EventLoop::HandlePtr SdEventLoop::addReadable(int fd, std::function<void()> ready) {
+    auto handle = std::make_unique<SourceHandle>(std::move(ready));
+    check(sd_event_add_io(
+              event_, handle->slot(), fd, EPOLLIN,
+              [](sd_event_source*, int, uint32_t, void* self) { return SourceHandle::dispatch(self); },
+              handle.get()),
+          "sd_event_add_io");
+    return handle;
+}
+
+EventLoop::HandlePtr SdEventLoop::addDeferred(std::function<void()> run) {
+    auto handle = std::make_unique<SourceHandle>(std::move(run));
+    check(sd_event_add_defer(
+              event_, handle->slot(),
+              [](sd_event_source* s, void* self) {
+                  sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                  return SourceHandle::dispatch(self);
+              },
+              handle.get()),
+          "sd_event_add_defer");
+    return handle;
+}
+
+int SdEventLoop::run() { return sd_event_loop(event_); }
+
+void SdEventLoop::exit(int code) { sd_event_exit(event_, code); }
+
+}  // namespace forever

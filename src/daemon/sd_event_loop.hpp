@@ -1,0 +1,31 @@
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "core/event_loop.hpp"
+
+namespace forever {
+
+// The daemon's one loop: core's EventLoop seam implemented on sd-event.
+class SdEventLoop : public EventLoop {
+public:
+    SdEventLoop();
+    ~SdEventLoop() override;
+    SdEventLoop(const SdEventLoop&) = delete;
+    SdEventLoop& operator=(const SdEventLoop&) = delete;
+
+    sd_event* get() const { return event_; }
+
+    std::chrono::steady_clock::time_point now() override;
+    HandlePtr addTimer(Millis delay, std::function<void()> fire) override;
+    HandlePtr addReadable(int fd, std::function<void()> ready) override;
+    HandlePtr addDeferred(std::function<void()> run) override;
+
+    int run();
+    void exit(int code);
+
+private:
+    sd_event* event_ = nullptr;
+};
+
+}  // namespace forever
