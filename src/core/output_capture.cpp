@@ -41,45 +41,52 @@ OutputCapture::~OutputCapture() = default;
 
 bool OutputCapture::finished() const { return !out_.fd && !err_.fd; }
 
-void OutputCapture::writeLine(Stream& stream, std::string_view line) {
-    for (LogFile* file : {stream.file.get(), combined_.get()}) {
-        if (!file) {
-            continue;
+void OutputCapture::write(LogFile* file, std::string_view lines) {
+    if (!file || lines.empty()) {
+        return;
+    }
+    std::error_code ec = file->write(lines);
+    auto it = failing_.find(file);
+    if (!ec) {
+        if (it != failing_.end()) {
+            failing_.erase(it);
         }
-        std::error_code ec = file->write(line);
-        if (ec) {
-            // Report each distinct failure once; the app keeps running and
-            // its output is dropped until the file is writable again.
-            std::string message = file->path() + ": " + ec.message();
-            if (message != lastError_) {
-                lastError_ = message;
-                if (onError_) {
-                    onError_(message);
-                }
-            }
-        } else if (!lastError_.empty()) {
-            lastError_.clear();
+        return;
+    }
+    // Report each failure once per file; the app keeps running and its
+    // output is dropped until the file is writable again.
+    if (it == failing_.end() || it->second != ec) {
+        failing_[file] = ec;
+        if (onError_) {
+            onError_(file->path() + ": " + ec.message());
         }
     }
 }
 
 void OutputCapture::onReadable(Stream& stream) {
     char buffer[kChunk];
-    auto emit = [this, &stream](std::string_view line) { writeLine(stream, line); };
+    auto collect = [this](std::string_view line) { batch_.append(line); };
+    bool eof = false;
+    batch_.clear();
     for (int i = 0; i < kReadsPerWakeup; ++i) {
         ssize_t n = ::read(stream.fd.get(), buffer, sizeof buffer);
         if (n > 0) {
-            stream.splitter.feed(std::string_view(buffer, static_cast<size_t>(n)), emit);
+            stream.splitter.feed(std::string_view(buffer, static_cast<size_t>(n)), collect);
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            return;
+            break;
         }
         // EOF or a broken pipe: every writer is gone.
-        stream.splitter.flush(emit);
+        stream.splitter.flush(collect);
+        eof = true;
+        break;
+    }
+    write(stream.file.get(), batch_);
+    write(combined_.get(), batch_);
+    if (eof) {
         stream.watch.reset();
         stream.fd.reset();
-        return;
     }
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <system_error>
 #include <memory>
 #include <string>
 
@@ -42,13 +44,14 @@ private:
         std::shared_ptr<LogFile> file;
     };
     void onReadable(Stream& stream);
-    void writeLine(Stream& stream, std::string_view line);
+    void write(LogFile* file, std::string_view lines);
 
     Stream out_;
     Stream err_;
     std::shared_ptr<LogFile> combined_;
     ErrorHandler onError_;
-    std::string lastError_;
+    std::string batch_;  // the whole lines of one read, written with one call
+    std::map<const LogFile*, std::error_code> failing_;  // reported once per failure
 };
 
 }  // namespace forever

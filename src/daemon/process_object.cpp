@@ -62,7 +62,7 @@ uint32_t ProcessObject::MainPID() { return static_cast<uint32_t>(process_.pid); 
 std::string ProcessObject::State() { return toString(process_.state); }
 uint32_t ProcessObject::Restarts() { return process_.restarts; }
 uint64_t ProcessObject::StartedAt() { return static_cast<uint64_t>(process_.startedAtUs); }
-int32_t ProcessObject::ExitCode() { return process_.hasExited ? process_.lastExit.code : 0; }
+int32_t ProcessObject::ExitCode() { return process_.hasExited ? process_.lastExit.code : -1; }
 int32_t ProcessObject::ExitSignal() { return process_.hasExited ? process_.lastExit.signal : 0; }
 std::string ProcessObject::LogFile() { return process_.spec.logFile; }
 std::string ProcessObject::OutFile() { return process_.spec.outFile; }

@@ -32,7 +32,7 @@ std::map<std::string, sdbus::Variant> processProperties(const Process& p, size_t
         {"State", sdbus::Variant(toString(p.state))},
         {"Restarts", sdbus::Variant(static_cast<uint32_t>(p.restarts))},
         {"StartedAt", sdbus::Variant(static_cast<uint64_t>(p.startedAtUs))},
-        {"ExitCode", sdbus::Variant(static_cast<int32_t>(p.hasExited ? p.lastExit.code : 0))},
+        {"ExitCode", sdbus::Variant(static_cast<int32_t>(p.hasExited ? p.lastExit.code : -1))},
         {"ExitSignal", sdbus::Variant(static_cast<int32_t>(p.hasExited ? p.lastExit.signal : 0))},
         {"LogFile", sdbus::Variant(s.logFile)},
         {"OutFile", sdbus::Variant(s.outFile)},

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace forever::cli {
+
+// One entry of an app's story: its output lines (SYSLOG_IDENTIFIER=uid) and
+// foreverd's lifecycle entries about it (FOREVER_UID=uid).
+struct JournalLine {
+    uint64_t realtimeUs = 0;
+    int priority = 6;
+    std::string identifier;
+    std::string pid;
+    std::string message;
+    bool lifecycle = false;  // written by foreverd, not by the app
+};
+
+struct JournalQuery {
+    std::string uid;
+    unsigned lines = 10;  // the last N, then follow if asked
+    bool follow = false;
+    bool sameUserOnly = true;  // only entries written by our uid (session mode)
+};
+
+// Reads with sd-journal (no journalctl subprocess). Returns false with
+// `error` set when no journal can be opened. `emit` returning false stops.
+bool readJournal(const JournalQuery& query, const std::function<bool(const JournalLine&)>& emit,
+                 std::string& error);
+
+}  // namespace forever::cli

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/bus_client.hpp"
+
+namespace forever::cli {
+
+// One row of List(), decoded from its a{sv} once, for every output form.
+struct ProcessView {
+    std::string path;
+    uint32_t index = 0;
+    std::string uid;
+    std::string script;
+    std::string command;
+    std::vector<std::string> args;
+    std::string workingDirectory;
+    uint32_t pid = 0;
+    std::string state;
+    uint32_t restarts = 0;
+    uint64_t startedAtUs = 0;  // CLOCK_REALTIME
+    int32_t exitCode = -1;  // -1: no exit status (never exited, or a signal)
+    int32_t exitSignal = 0;
+    std::string logFile, outFile, errFile;
+    uint64_t memory = 0;
+    double cpu = 0;
+    uint32_t recentCrashes = 0;
+    std::string reason;
+
+    // Milliseconds since the current run started (0 when not running).
+    int64_t uptimeMs(int64_t nowUs) const;
+};
+
+ProcessView decodeProcess(const Properties& props);
+std::vector<ProcessView> listProcesses(BusClient& client);
+
+// The stable --json form (documented in foreverctl(1)).
+nlohmann::json toJson(const ProcessView& p, int64_t nowUs);
+
+int64_t realtimeNowUs();
+
+}  // namespace forever::cli

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README and CI run it: a normal build and an
+# ASan/UBSan build, every meson test in both, and one closing line
+# "N passed, N failed" counted from meson's test logs.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+
+setup() {  # dir, extra meson args...
+    local dir=$1
+    shift
+    if [ ! -f "$dir/build.ninja" ]; then
+        meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
+    fi
+    ninja -C "$dir" >"$dir.build.log" 2>&1 || { tail -50 "$dir.build.log"; return 1; }
+}
+
+run_suite() {  # dir, meson test args...
+    local dir=$1
+    shift
+    echo "== meson test in $dir"
+    meson test -C "$dir" --print-errorlogs --num-processes "$jobs" "$@" || status=1
+}
+
+mkdir -p build build-sanitize
+setup build || exit 1
+run_suite build
+
+# Sanitizers: every test again, with leaks and undefined behaviour fatal.
+setup build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug || exit 1
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_suite build-sanitize
+
+python3 - build/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json <<'PY'
+import json, sys
+passed = failed = skipped = 0
+for path in sys.argv[1:]:
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        failed += 1
+        continue
+    for line in lines:
+        if not line.strip():
+            continue
+        result = json.loads(line)["result"]
+        if result in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif result == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed else 0)
+PY
+summary=$?
+[ $status -eq 0 ] && [ $summary -eq 0 ]
