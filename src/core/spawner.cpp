@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <sys/pidfd.h>
+#include "core/pidfd.hpp"
 #include <sys/wait.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>

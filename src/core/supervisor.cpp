@@ -4,7 +4,7 @@
 #include <poll.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <sys/pidfd.h>
+#include "core/pidfd.hpp"
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -75,13 +75,6 @@ std::vector<pid_t> treeOf(const Process& p) {
 }
 
 bool groupExists(pid_t pgid) { return ::kill(-pgid, 0) == 0 || errno == EPERM; }
-
-std::string absoluteIn(const std::string& path, const std::filesystem::path& base) {
-    if (path.empty() || path.front() == '/') {
-        return path;
-    }
-    return (base / path).lexically_normal().string();
-}
 
 }  // namespace
 

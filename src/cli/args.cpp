@@ -1,0 +1,436 @@
+#include "cli/args.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+#include <optional>
+
+namespace forever::cli {
+
+using nlohmann::json;
+
+namespace {
+
+enum class Kind { Flag, String, Millis, Integer, Signal, Env, Lines, Unsupported };
+
+struct Option {
+    OptionInfo info;
+    Kind kind;
+    std::string key;  // spec key, or the Invocation field for globals
+};
+
+const std::vector<std::string> kStart{"start"};
+
+// Order here is the order in --help.
+const std::vector<Option>& options() {
+    static const std::vector<Option> table{
+        {{"--json", "", "", "print JSON for scripts", {}}, Kind::Flag, "json"},
+        {{"--plain", "", "", "no colour, no table borders", {}}, Kind::Flag, "plain"},
+        {{"--no-color", "", "", "no colour (also NO_COLOR=1)", {}}, Kind::Flag, "noColor"},
+        {{"--no-colors", "", "", "same as --no-color (forever's name)", {}}, Kind::Flag, "noColor"},
+        {{"--colors", "", "", "colour even when not on a terminal", {}}, Kind::Flag, "forceColor"},
+        {{"--system", "", "", "talk to the system-wide foreverd", {}}, Kind::Flag, "system"},
+        {{"--help", "-h", "", "show help (for an action: help ACTION)", {}}, Kind::Flag, "help"},
+        {{"--version", "", "", "print the version", {}}, Kind::Flag, "version"},
+
+        {{"--uid", "", "NAME", "name of the process (default: script name)", kStart},
+         Kind::String, "uid"},
+        {{"--max", "-m", "N", "give up after N restarts", kStart}, Kind::Integer, "max"},
+        {{"--minUptime", "", "MS", "shorter runs count as spinning (default 1000)", kStart},
+         Kind::Millis, "minUptime"},
+        {{"--spinSleepTime", "", "MS", "wait this long before restarting a spinning process",
+          kStart},
+         Kind::Millis, "spinSleepTime"},
+        {{"--restart", "", "WHEN", "always | on-failure | no (default always)", kStart},
+         Kind::String, "restart"},
+        {{"--restartDelay", "", "MS", "first restart delay; doubles on repeated crashes",
+          kStart},
+         Kind::Millis, "restartDelay"},
+        {{"--command", "-c", "COMMAND", "interpreter (default node for .js)", kStart},
+         Kind::String, "command"},
+        {{"--sourceDir", "", "DIR", "directory the script path is relative to", kStart},
+         Kind::String, "sourceDir"},
+        {{"--workingDir", "", "DIR", "working directory of the process", kStart}, Kind::String,
+         "workingDir"},
+        {{"--env", "", "NAME|K=V", "NODE_ENV=NAME, or set one variable (repeatable)", kStart},
+         Kind::Env, "env"},
+        {{"--logFile", "-l", "FILE", "combined stdout+stderr log file", kStart}, Kind::String,
+         "logFile"},
+        {{"--outFile", "-o", "FILE", "stdout log file", kStart}, Kind::String, "outFile"},
+        {{"--errFile", "-e", "FILE", "stderr log file", kStart}, Kind::String, "errFile"},
+        {{"--path", "-p", "DIR", "base directory of relative log files", kStart}, Kind::String,
+         "path"},
+        {{"--append", "-a", "", "append to log files instead of truncating", kStart},
+         Kind::Flag, "append"},
+        {{"--timestamp", "-t", "", "prefix log lines with a timestamp", kStart}, Kind::Flag,
+         "timestamp"},
+        {{"--silent", "-s", "", "discard the output", kStart}, Kind::Flag, "silent"},
+        {{"--killSignal", "", "SIG", "signal that stops the process (default SIGTERM)", kStart},
+         Kind::Signal, "killSignal"},
+        {{"--killTimeout", "", "MS", "SIGKILL after this long (default 5000)", kStart},
+         Kind::Millis, "killTimeout"},
+        {{"--killTree", "", "", "stop every descendant too", kStart}, Kind::Flag, "killTree"},
+        {{"--pidFile", "", "FILE", "write the pid here", kStart}, Kind::String, "pidFile"},
+        {{"--alertCommand", "", "CMD", "run by /bin/sh when a crash loop starts", kStart},
+         Kind::String, "alertCommand"},
+        {{"--watch", "-w", "", "restart on file changes (not yet supported)", kStart},
+         Kind::Unsupported, "watch"},
+        {{"--watchDirectory", "", "DIR", "directory to watch (not yet supported)", kStart},
+         Kind::Unsupported, "watchDirectory"},
+        {{"--watchIgnore", "", "GLOB", "ignore these changes (not yet supported)", kStart},
+         Kind::Unsupported, "watchIgnore"},
+
+        {{"--follow", "-f", "", "keep printing new lines", {"logs"}}, Kind::Flag, "follow"},
+        {{"--lines", "-n", "N", "how many lines to show (default 10)", {"logs"}}, Kind::Lines,
+         "lines"},
+    };
+    return table;
+}
+
+const std::vector<ActionInfo>& actions() {
+    static const std::vector<ActionInfo> table{
+        {"start", "start [options] SCRIPT [args...]", "start SCRIPT as a supervised process", 1,
+         1},
+        {"stop", "stop TARGET", "stop the process(es) TARGET names and forget them", 1, 1},
+        {"stopall", "stopall", "stop every process", 0, 0},
+        {"restart", "restart TARGET", "restart the process(es) TARGET names", 1, 1},
+        {"restartall", "restartall", "restart every process", 0, 0},
+        {"stopbypid", "stopbypid PID", "stop the supervised process with this pid", 1, 1},
+        {"list", "list", "show every process", 0, 0},
+        {"logs", "logs [TARGET] [-f] [-n N]",
+         "without TARGET: list log files; with it: show its output", 0, 1},
+        {"cleanlogs", "cleanlogs", "delete log files no running process writes", 0, 0},
+        {"help", "help [ACTION]", "show help", 0, 1},
+    };
+    return table;
+}
+
+const Option* findOption(const std::string& name) {
+    for (const auto& o : options()) {
+        if (o.info.longName == name || (!o.info.shortName.empty() && o.info.shortName == name)) {
+            return &o;
+        }
+    }
+    return nullptr;
+}
+
+bool appliesTo(const Option& o, const std::string& action) {
+    return o.info.actions.empty() ||
+           std::find(o.info.actions.begin(), o.info.actions.end(), action) !=
+               o.info.actions.end();
+}
+
+std::optional<std::string> closestName(const std::string& word,
+                                       const std::vector<std::string>& names) {
+    std::optional<std::string> best;
+    size_t bestDistance = 3;  // farther than 2 edits is not a typo
+    for (const auto& n : names) {
+        size_t d = editDistance(word, n);
+        if (d < bestDistance) {
+            bestDistance = d;
+            best = n;
+        }
+    }
+    return best;
+}
+
+std::string hint(const std::string& word, const std::vector<std::string>& names) {
+    auto best = closestName(word, names);
+    return best ? fmt::format(" (did you mean {}?)", *best) : "";
+}
+
+std::vector<std::string> optionNames() {
+    std::vector<std::string> out;
+    for (const auto& o : options()) {
+        out.push_back(o.info.longName);
+    }
+    return out;
+}
+
+uint64_t parseCount(const std::string& option, const std::string& value) {
+    uint64_t n = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (value.empty() || ec != std::errc{} || ptr != value.data() + value.size()) {
+        throw UsageError(
+            fmt::format("{} expects a non-negative whole number, not '{}'", option, value));
+    }
+    return n;
+}
+
+// node's own flags are kebab-case (--max-old-space-size=1024, --inspect);
+// forever's options are camelCase. An unknown kebab-case option before the
+// script is therefore handed to the interpreter, unless it is a near miss
+// of one of ours, which is far more likely a typo.
+bool looksLikeInterpreterFlag(const std::string& word) {
+    if (word.size() < 3 || word.rfind("--", 0) != 0) {
+        return false;
+    }
+    std::string name = word.substr(2, word.find('=') == std::string::npos
+                                          ? std::string::npos
+                                          : word.find('=') - 2);
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    });
+}
+
+void setGlobal(Invocation& inv, const std::string& key) {
+    if (key == "json") inv.json = true;
+    else if (key == "plain") inv.plain = true;
+    else if (key == "noColor") inv.noColor = true;
+    else if (key == "forceColor") inv.forceColor = true;
+    else if (key == "system") inv.system = true;
+    else if (key == "help") inv.help = true;
+    else if (key == "version") inv.version = true;
+    else if (key == "follow") inv.follow = true;
+}
+
+void apply(Invocation& inv, const Option& o, const std::string& name,
+           const std::optional<std::string>& value) {
+    const std::string& v = value ? *value : std::string();
+    switch (o.kind) {
+        case Kind::Flag:
+            if (o.info.actions.empty() || o.key == "follow") {
+                setGlobal(inv, o.key);
+            } else {
+                inv.spec[o.key] = true;
+            }
+            return;
+        case Kind::String:
+            if (v.empty()) {
+                throw UsageError(fmt::format("{} needs a non-empty value", name));
+            }
+            inv.spec[o.key] = v;
+            return;
+        case Kind::Millis:
+            inv.spec[o.key] = parseCount(name, v);
+            return;
+        case Kind::Integer:
+            inv.spec[o.key] = static_cast<int64_t>(parseCount(name, v));
+            return;
+        case Kind::Signal:
+            inv.spec[o.key] = v;  // the daemon knows signal names; it validates
+            return;
+        case Kind::Env:
+            parseEnvSetting(v);  // refuse a malformed one now
+            inv.envSettings.push_back(v);
+            return;
+        case Kind::Lines:
+            inv.lines = static_cast<unsigned>(std::min<uint64_t>(parseCount(name, v), 1u << 30));
+            return;
+        case Kind::Unsupported:
+            throw UsageError(fmt::format("{} is not supported yet", name));
+    }
+}
+
+}  // namespace
+
+size_t editDistance(const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            size_t up = row[j];
+            size_t cost = std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1;
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + cost});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+EnvSetting parseEnvSetting(const std::string& text) {
+    if (text.empty()) {
+        throw UsageError("--env needs NAME or KEY=VALUE");
+    }
+    auto eq = text.find('=');
+    if (eq == std::string::npos) {
+        return {"NODE_ENV", text, true};
+    }
+    if (eq == 0) {
+        throw UsageError(fmt::format("--env '{}': the variable name is empty", text));
+    }
+    return {text.substr(0, eq), text.substr(eq + 1), false};
+}
+
+const std::vector<ActionInfo>& actionTable() { return actions(); }
+
+const std::vector<OptionInfo>& optionTable() {
+    static const std::vector<OptionInfo> infos = [] {
+        std::vector<OptionInfo> out;
+        for (const auto& o : options()) {
+            out.push_back(o.info);
+        }
+        return out;
+    }();
+    return infos;
+}
+
+Invocation parseArgs(const std::vector<std::string>& argv) {
+    Invocation inv;
+    bool scriptSeen = false;
+    for (size_t i = 0; i < argv.size(); ++i) {
+        const std::string& word = argv[i];
+        if (scriptSeen) {
+            inv.scriptArgs.push_back(word);  // forever's rule: after SCRIPT, it is the script's
+            continue;
+        }
+        if (word == "--" ) {
+            // Everything after is operands (a script named "-x", say).
+            for (++i; i < argv.size(); ++i) {
+                if (inv.action == "start" && inv.operands.size() == 1) {
+                    inv.scriptArgs.push_back(argv[i]);
+                } else {
+                    inv.operands.push_back(argv[i]);
+                }
+            }
+            break;
+        }
+        if (word.size() > 1 && word[0] == '-' && !(inv.action == "stopbypid" && word.size() > 1 &&
+                                                     std::isdigit(static_cast<unsigned char>(word[1])))) {
+            std::string name = word;
+            std::optional<std::string> value;
+            if (auto eq = word.find('='); eq != std::string::npos && word.rfind("--", 0) == 0) {
+                name = word.substr(0, eq);
+                value = word.substr(eq + 1);
+            }
+            const Option* o = findOption(name);
+            if (o && !appliesTo(*o, inv.action)) {
+                if (inv.action.empty()) {
+                    throw UsageError(
+                        fmt::format("{} belongs after an action (foreverctl start {} ...)", name,
+                                    name));
+                }
+                throw UsageError(fmt::format("{} does not apply to '{}'", name, inv.action));
+            }
+            if (!o) {
+                if (inv.action == "start" && looksLikeInterpreterFlag(word) &&
+                    !closestName(name, optionNames())) {
+                    inv.spec["nodeArgs"].push_back(word);
+                    continue;
+                }
+                throw UsageError(fmt::format("unknown option {}{}", name, hint(name, optionNames())));
+            }
+            const bool takesValue = !o->info.valueName.empty();
+            if (!takesValue && value) {
+                throw UsageError(fmt::format("{} takes no value", name));
+            }
+            if (takesValue && !value) {
+                if (i + 1 >= argv.size()) {
+                    throw UsageError(fmt::format("{} needs a value ({})", name, o->info.valueName));
+                }
+                value = argv[++i];
+            }
+            apply(inv, *o, name, value);
+            continue;
+        }
+        if (inv.action.empty()) {
+            std::vector<std::string> names;
+            for (const auto& a : actions()) {
+                names.push_back(a.name);
+            }
+            if (std::find(names.begin(), names.end(), word) == names.end()) {
+                throw UsageError(fmt::format("unknown action '{}'{}", word, hint(word, names)));
+            }
+            inv.action = word;
+            continue;
+        }
+        inv.operands.push_back(word);
+        if (inv.action == "start") {
+            scriptSeen = true;
+        }
+    }
+    if (inv.action == "help") {
+        inv.help = true;
+        inv.action = inv.operands.empty() ? "" : inv.operands.front();
+        inv.operands.clear();
+        if (!inv.action.empty() &&
+            std::none_of(actions().begin(), actions().end(),
+                         [&](const ActionInfo& a) { return a.name == inv.action; })) {
+            throw UsageError(fmt::format("no help for unknown action '{}'", inv.action));
+        }
+        return inv;
+    }
+    if (inv.help || inv.version) {
+        return inv;
+    }
+    if (inv.action.empty()) {
+        throw UsageError("no action given (try: foreverctl --help)");
+    }
+    for (const auto& a : actions()) {
+        if (a.name != inv.action) {
+            continue;
+        }
+        if (inv.operands.size() < a.minOperands) {
+            throw UsageError(fmt::format("missing operand: usage: foreverctl {}", a.usage));
+        }
+        if (inv.operands.size() > a.maxOperands) {
+            throw UsageError(fmt::format("unexpected '{}': usage: foreverctl {}",
+                                         inv.operands[a.maxOperands], a.usage));
+        }
+    }
+    if (inv.action == "stopbypid") {
+        parseCount("PID", inv.operands.front());
+    }
+    return inv;
+}
+
+std::string helpText(const std::string& action) {
+    std::string out;
+    auto optionLines = [&](const std::function<bool(const OptionInfo&)>& pick) {
+        for (const auto& o : optionTable()) {
+            if (!pick(o)) {
+                continue;
+            }
+            std::string names = o.shortName.empty() ? "    " + o.longName
+                                                    : o.shortName + ", " + o.longName;
+            if (!o.valueName.empty()) {
+                names += " " + o.valueName;
+            }
+            out += fmt::format("  {:<28} {}\n", names, o.help);
+        }
+    };
+    if (!action.empty()) {
+        for (const auto& a : actions()) {
+            if (a.name == action) {
+                out += fmt::format("usage: foreverctl {}\n\n{}\n", a.usage, a.summary);
+            }
+        }
+        bool any = false;
+        for (const auto& o : optionTable()) {
+            any = any || (!o.actions.empty() && std::find(o.actions.begin(), o.actions.end(),
+                                                          action) != o.actions.end());
+        }
+        if (any) {
+            out += "\noptions:\n";
+            optionLines([&](const OptionInfo& o) {
+                return std::find(o.actions.begin(), o.actions.end(), action) != o.actions.end();
+            });
+        }
+        if (action == "start") {
+            out +=
+                "\nEverything after SCRIPT is passed to the script. Unknown kebab-case options\n"
+                "before SCRIPT (--max-old-space-size=1024, --inspect) go to the interpreter.\n";
+        }
+        if (action == "stop" || action == "restart" || action == "logs") {
+            out += "\nTARGET is an index from 'list', a uid, or a script path or file name.\n";
+        }
+        return out;
+    }
+    out +=
+        "usage: foreverctl [options] ACTION [options] [SCRIPT|TARGET] [args...]\n\n"
+        "Keeps programs running: restarts them when they exit, keeps their logs.\n"
+        "Talks to foreverd over D-Bus (systemctl --user start forever).\n\nactions:\n";
+    for (const auto& a : actions()) {
+        out += fmt::format("  {:<34} {}\n", a.usage, a.summary);
+    }
+    out += "\noptions:\n";
+    optionLines([](const OptionInfo& o) { return o.actions.empty(); });
+    out += "\nstart options: foreverctl help start\n";
+    return out;
+}
+
+}  // namespace forever::cli

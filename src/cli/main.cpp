@@ -1,0 +1,56 @@
+// foreverctl (and its `forever` alias): parse, call foreverd over D-Bus,
+// print. Every failure ends as one line on stderr and a documented exit code.
+#include <fmt/format.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/args.hpp"
+#include "cli/bus_client.hpp"
+#include "cli/commands.hpp"
+#include "cli/table.hpp"
+#include "config.h"
+
+using namespace forever::cli;
+
+int main(int argc, char** argv) {
+    // `foreverctl list | head` must end quietly, not with SIGPIPE noise.
+    std::signal(SIGPIPE, SIG_IGN);
+    std::vector<std::string> args(argv + 1, argv + argc);
+    try {
+        Invocation inv = parseArgs(args);
+        if (inv.version) {
+            std::cout << "foreverctl " << FOREVER_VERSION << "\n";
+            return 0;
+        }
+        if (inv.help) {
+            std::cout << helpText(inv.action);
+            return 0;
+        }
+        Output out;
+        out.json = inv.json;
+        out.plain = inv.plain;
+        out.color = useColor(isatty(STDOUT_FILENO), std::getenv("NO_COLOR") != nullptr,
+                             inv.plain, inv.noColor, inv.forceColor);
+        struct winsize ws {};
+        if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+            out.width = ws.ws_col;
+        }
+        return runAction(inv, out);
+    } catch (const UsageError& e) {
+        std::cerr << "foreverctl: " << e.what() << "\n";
+        return kExitUsage;
+    } catch (const CliError& e) {
+        std::cerr << "foreverctl: " << e.what() << "\n";
+        return e.exitCode();
+    } catch (const sdbus::Error& e) {
+        std::cerr << "foreverctl: " << e.getName() << ": " << e.getMessage() << "\n";
+        return kExitFailure;
+    } catch (const std::exception& e) {
+        std::cerr << "foreverctl: " << e.what() << "\n";
+        return kExitFailure;
+    }
+}

@@ -1,0 +1,111 @@
+#include "cli/spec_builder.hpp"
+
+#include <fmt/format.h>
+
+extern char** environ;
+
+namespace forever::cli {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string absoluteFrom(const fs::path& base, const std::string& path) {
+    fs::path p(path);
+    if (path.rfind("~/", 0) == 0 && std::getenv("HOME")) {
+        p = fs::path(std::getenv("HOME")) / path.substr(2);
+    }
+    return (p.is_absolute() ? p : base / p).lexically_normal().string();
+}
+
+// Keys whose values are milliseconds/counts: D-Bus type t (or i for max).
+bool isSignedKey(const std::string& key) { return key == "max"; }
+
+}  // namespace
+
+std::map<std::string, std::string> currentEnvironment() {
+    std::map<std::string, std::string> out;
+    for (char** e = environ; e && *e; ++e) {
+        std::string entry(*e);
+        auto eq = entry.find('=');
+        if (eq != std::string::npos) {
+            out.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+        }
+    }
+    return out;
+}
+
+json buildStartSpec(const Invocation& inv, const fs::path& cwd,
+                    const std::map<std::string, std::string>& environment) {
+    json spec = inv.spec;
+    fs::path sourceBase = cwd;
+    if (spec.contains("sourceDir")) {
+        sourceBase = absoluteFrom(cwd, spec["sourceDir"].get<std::string>());
+        spec["sourceDir"] = sourceBase.string();
+    }
+    spec["script"] = absoluteFrom(sourceBase, inv.operands.at(0));
+    spec["args"] = inv.scriptArgs;
+    spec["workingDir"] = spec.contains("workingDir")
+                             ? absoluteFrom(cwd, spec["workingDir"].get<std::string>())
+                             : cwd.string();
+    fs::path logBase = cwd;
+    if (spec.contains("path")) {
+        logBase = absoluteFrom(cwd, spec["path"].get<std::string>());
+        spec.erase("path");
+    }
+    for (const char* key : {"logFile", "outFile", "errFile"}) {
+        if (spec.contains(key)) {
+            spec[key] = absoluteFrom(logBase, spec[key].get<std::string>());
+        }
+    }
+    if (spec.contains("pidFile")) {
+        spec["pidFile"] = absoluteFrom(cwd, spec["pidFile"].get<std::string>());
+    }
+    json env = json::object();
+    for (const auto& [k, v] : environment) {
+        env[k] = v;
+    }
+    for (const auto& text : inv.envSettings) {
+        auto setting = parseEnvSetting(text);
+        env[setting.key] = setting.value;
+    }
+    spec["env"] = std::move(env);
+    return spec;
+}
+
+std::map<std::string, sdbus::Variant> toVariants(const json& spec) {
+    std::map<std::string, sdbus::Variant> out;
+    for (const auto& [key, value] : spec.items()) {
+        if (value.is_string()) {
+            out.emplace(key, sdbus::Variant(value.get<std::string>()));
+        } else if (value.is_boolean()) {
+            out.emplace(key, sdbus::Variant(value.get<bool>()));
+        } else if (value.is_number_integer()) {
+            if (isSignedKey(key)) {
+                out.emplace(key, sdbus::Variant(static_cast<int32_t>(value.get<int64_t>())));
+            } else if (value.is_number_unsigned() || value.get<int64_t>() >= 0) {
+                out.emplace(key, sdbus::Variant(value.get<uint64_t>()));
+            } else {
+                out.emplace(key, sdbus::Variant(value.get<int64_t>()));
+            }
+        } else if (value.is_array()) {
+            std::vector<std::string> list;
+            for (const auto& item : value) {
+                list.push_back(item.is_string() ? item.get<std::string>() : item.dump());
+            }
+            out.emplace(key, sdbus::Variant(list));
+        } else if (value.is_object()) {
+            std::map<std::string, std::string> map;
+            for (const auto& [k, v] : value.items()) {
+                map[k] = v.is_string() ? v.get<std::string>() : v.dump();
+            }
+            out.emplace(key, sdbus::Variant(map));
+        } else if (!value.is_null()) {
+            throw UsageError(fmt::format("'{}' has a value D-Bus cannot carry", key));
+        }
+    }
+    return out;
+}
+
+}  // namespace forever::cli

@@ -1,0 +1,27 @@
+#pragma once
+// Turns `foreverctl start` options into the spec the daemon's Start() takes.
+// Relative paths are resolved here, against the caller's directory, because
+// the daemon runs elsewhere and must only ever see absolute paths.
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sdbus-c++/sdbus-c++.h>
+#include <string>
+
+#include "cli/args.hpp"
+
+namespace forever::cli {
+
+// `environment` is the caller's environment; the process inherits it, then
+// --env settings on top (forever's behaviour: the app sees the shell's PATH,
+// HOME, NODE_ENV...).
+nlohmann::json buildStartSpec(const Invocation& inv, const std::filesystem::path& cwd,
+                              const std::map<std::string, std::string>& environment);
+
+// a{sv} for D-Bus from the JSON spec: strings, booleans, integers (t when
+// non-negative), string lists and string maps.
+std::map<std::string, sdbus::Variant> toVariants(const nlohmann::json& spec);
+
+std::map<std::string, std::string> currentEnvironment();
+
+}  // namespace forever::cli

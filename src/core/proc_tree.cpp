@@ -1,0 +1,119 @@
+#include "core/proc_tree.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace forever {
+
+std::optional<ProcStat> parseStat(const std::string& text) {
+    auto open = text.find('(');
+    auto close = text.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) {
+        return std::nullopt;
+    }
+    ProcStat st;
+    {
+        const char* b = text.data();
+        if (std::from_chars(b, b + open, st.pid).ec != std::errc{}) {
+            return std::nullopt;
+        }
+    }
+    std::istringstream rest(text.substr(close + 1));
+    // Fields after the name, numbered as in proc(5): 3 state, 4 ppid, 5 pgrp,
+    // 14 utime, 15 stime, 22 starttime, 24 rss.
+    std::vector<std::string> f;
+    std::string word;
+    while (rest >> word) {
+        f.push_back(word);
+    }
+    if (f.size() < 22) {
+        return std::nullopt;
+    }
+    auto num = [&](int field) -> uint64_t {
+        const std::string& s = f[static_cast<size_t>(field - 3)];
+        uint64_t v = 0;
+        std::from_chars(s.data(), s.data() + s.size(), v);
+        return v;
+    };
+    auto snum = [&](int field) -> long long {
+        const std::string& s = f[static_cast<size_t>(field - 3)];
+        long long v = 0;
+        std::from_chars(s.data(), s.data() + s.size(), v);
+        return v;
+    };
+    st.state = f[0].empty() ? '?' : f[0][0];
+    st.ppid = static_cast<pid_t>(snum(4));
+    st.pgid = static_cast<pid_t>(snum(5));
+    st.utimeTicks = num(14);
+    st.stimeTicks = num(15);
+    st.startTimeTicks = num(22);
+    long long rss = snum(24);
+    st.rssPages = rss > 0 ? static_cast<uint64_t>(rss) : 0;
+    return st;
+}
+
+std::optional<ProcStat> readStat(pid_t pid, const std::filesystem::path& proc) {
+    std::ifstream in(proc / std::to_string(pid) / "stat");
+    if (!in) {
+        return std::nullopt;
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return parseStat(text);
+}
+
+std::vector<ProcStat> allProcesses(const std::filesystem::path& proc) {
+    std::vector<ProcStat> out;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(proc, ec)) {
+        const std::string name = entry.path().filename().string();
+        pid_t pid = 0;
+        auto [ptr, err] = std::from_chars(name.data(), name.data() + name.size(), pid);
+        if (err != std::errc{} || ptr != name.data() + name.size()) {
+            continue;
+        }
+        if (auto st = readStat(pid, proc)) {
+            out.push_back(*st);
+        }
+    }
+    return out;
+}
+
+std::vector<pid_t> descendantsIn(pid_t root, const std::vector<ProcStat>& table) {
+    std::multimap<pid_t, pid_t> children;
+    for (const auto& st : table) {
+        children.emplace(st.ppid, st.pid);
+    }
+    std::vector<pid_t> out;
+    std::vector<pid_t> frontier{root};
+    // Breadth-first so parents come before their children; a pid cycle
+    // (impossible in a consistent /proc, possible in a torn read) ends it.
+    for (size_t i = 0; i < frontier.size() && frontier.size() < 100000; ++i) {
+        auto [b, e] = children.equal_range(frontier[i]);
+        for (auto it = b; it != e; ++it) {
+            if (it->second == root) {
+                continue;
+            }
+            frontier.push_back(it->second);
+            out.push_back(it->second);
+        }
+    }
+    return out;
+}
+
+std::vector<pid_t> descendants(pid_t root, const std::filesystem::path& proc) {
+    return descendantsIn(root, allProcesses(proc));
+}
+
+std::vector<pid_t> processGroupMembers(pid_t pgid, const std::filesystem::path& proc) {
+    std::vector<pid_t> out;
+    for (const auto& st : allProcesses(proc)) {
+        if (st.pgid == pgid) {
+            out.push_back(st.pid);
+        }
+    }
+    return out;
+}
+
+}  // namespace forever

@@ -1,0 +1,40 @@
+#pragma once
+// Reading the process tree from /proc. The root is injectable so tests can
+// feed a fabricated tree; the daemon always uses "/proc".
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace forever {
+
+struct ProcStat {
+    pid_t pid = 0;
+    pid_t ppid = 0;
+    pid_t pgid = 0;
+    char state = '?';
+    uint64_t utimeTicks = 0;
+    uint64_t stimeTicks = 0;
+    uint64_t startTimeTicks = 0;  // since boot; with pid, identifies one process
+    uint64_t rssPages = 0;
+};
+
+// Parses the text of /proc/PID/stat; the command name may hold spaces and
+// parentheses, so fields are read after the last ')'.
+std::optional<ProcStat> parseStat(const std::string& text);
+
+std::optional<ProcStat> readStat(pid_t pid, const std::filesystem::path& proc = "/proc");
+
+// Every live process, as read from the stat files.
+std::vector<ProcStat> allProcesses(const std::filesystem::path& proc = "/proc");
+
+// Transitive children of `root` (not including it), parents before children.
+std::vector<pid_t> descendants(pid_t root, const std::filesystem::path& proc = "/proc");
+std::vector<pid_t> descendantsIn(pid_t root, const std::vector<ProcStat>& table);
+
+std::vector<pid_t> processGroupMembers(pid_t pgid, const std::filesystem::path& proc = "/proc");
+
+}  // namespace forever
