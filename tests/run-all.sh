@@ -52,7 +52,9 @@ for path in sys.argv[1:]:
             skipped += 1
         else:
             failed += 1
-print(f"{passed} passed, {failed} failed, {skipped} skipped")
+if skipped:
+    print(f"({skipped} skipped: see the logs above for why)")
+print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY
 summary=$?
