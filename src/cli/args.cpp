@@ -13,7 +13,7 @@ using nlohmann::json;
 
 namespace {
 
-enum class Kind { Flag, String, Millis, Integer, Signal, Env, Lines, Unsupported };
+enum class Kind { Flag, String, Millis, Integer, Bytes, Seconds, Signal, Env, Lines, Unsupported };
 
 struct Option {
     OptionInfo info;
@@ -67,6 +67,14 @@ const std::vector<Option>& options() {
         {{"--timestamp", "-t", "", "prefix log lines with a timestamp", kStart}, Kind::Flag,
          "timestamp"},
         {{"--silent", "-s", "", "discard the output", kStart}, Kind::Flag, "silent"},
+        {{"--logMaxBytes", "", "SIZE", "rotate log files at this size: 10M (default), 512K, 0 = never",
+          kStart},
+         Kind::Bytes, "logMaxBytes"},
+        {{"--logKeep", "", "N", "rotated log files to keep (default 5)", kStart}, Kind::Integer,
+         "logKeep"},
+        {{"--logMaxAge", "", "AGE", "delete rotated logs older than this: 30d (default), 12h",
+          kStart},
+         Kind::Seconds, "logMaxAge"},
         {{"--killSignal", "", "SIG", "signal that stops the process (default SIGTERM)", kStart},
          Kind::Signal, "killSignal"},
         {{"--killTimeout", "", "MS", "SIGKILL after this long (default 5000)", kStart},
@@ -175,6 +183,50 @@ bool looksLikeInterpreterFlag(const std::string& word) {
     });
 }
 
+// "10M", "512K", "1G", "4096": bytes, powers of 1024.
+uint64_t parseSize(const std::string& option, const std::string& value) {
+    static const std::string units = "KMG";
+    std::string digits = value;
+    uint64_t scale = 1;
+    if (!value.empty()) {
+        auto u = units.find(static_cast<char>(std::toupper(static_cast<unsigned char>(value.back()))));
+        if (u != std::string::npos) {
+            digits.pop_back();
+            scale = uint64_t{1} << (10 * (u + 1));
+        }
+    }
+    try {
+        return parseCount(option, digits) * scale;
+    } catch (const UsageError&) {
+        throw UsageError(fmt::format("{} expects a size such as 10M, 512K or 4096, not '{}'",
+                                     option, value));
+    }
+}
+
+// "30d", "12h", "90m", "45s", "3600": seconds.
+uint64_t parseSeconds(const std::string& option, const std::string& value) {
+    std::string digits = value;
+    uint64_t scale = 1;
+    if (!value.empty() && std::isalpha(static_cast<unsigned char>(value.back()))) {
+        switch (value.back()) {
+            case 's': scale = 1; break;
+            case 'm': scale = 60; break;
+            case 'h': scale = 3600; break;
+            case 'd': scale = 86400; break;
+            default:
+                throw UsageError(fmt::format("{} expects a duration such as 30d, 12h or 90m, not '{}'",
+                                             option, value));
+        }
+        digits.pop_back();
+    }
+    try {
+        return parseCount(option, digits) * scale;
+    } catch (const UsageError&) {
+        throw UsageError(fmt::format("{} expects a duration such as 30d, 12h or 90m, not '{}'",
+                                     option, value));
+    }
+}
+
 void setGlobal(Invocation& inv, const std::string& key) {
     if (key == "json") inv.json = true;
     else if (key == "plain") inv.plain = true;
@@ -208,6 +260,12 @@ void apply(Invocation& inv, const Option& o, const std::string& name,
             return;
         case Kind::Integer:
             inv.spec[o.key] = static_cast<int64_t>(parseCount(name, v));
+            return;
+        case Kind::Bytes:
+            inv.spec[o.key] = parseSize(name, v);
+            return;
+        case Kind::Seconds:
+            inv.spec[o.key] = parseSeconds(name, v);
             return;
         case Kind::Signal:
             inv.spec[o.key] = v;  // the daemon knows signal names; it validates

@@ -41,6 +41,7 @@ struct Process {
 
     // The current run.
     pid_t pid = 0;
+    pid_t lastPid = 0;  // the pid of the last run that ended, for exit reports
     UniqueFd pidfd;
     EventLoop::HandlePtr pidfdWatch;
     std::chrono::steady_clock::time_point startedSteady{};

@@ -19,6 +19,7 @@
 
 #include "core/log_file.hpp"
 #include "core/output_capture.hpp"
+#include "core/log_cleanup.hpp"
 #include "core/proc_tree.hpp"
 #include "core/spawner.hpp"
 #include "core/target.hpp"
@@ -79,7 +80,9 @@ bool groupExists(pid_t pgid) { return ::kill(-pgid, 0) == 0 || errno == EPERM; }
 }  // namespace
 
 Supervisor::Supervisor(EventLoop& loop, SupervisorOptions options, Listener listener)
-    : loop_(loop), options_(std::move(options)), listener_(std::move(listener)) {}
+    : loop_(loop), options_(std::move(options)), listener_(std::move(listener)) {
+    pruneTimer_ = loop_.addTimer(std::chrono::hours(1), [this] { pruneLogs(); });
+}
 
 Supervisor::~Supervisor() = default;
 
@@ -325,6 +328,7 @@ void Supervisor::sweepGroup(pid_t pgid, int signal, Millis timeout) {
 void Supervisor::onExit(Process& p, ExitStatus status) {
     auto uptime = std::chrono::duration_cast<Millis>(loop_.now() - p.startedSteady);
     pid_t pgid = p.pid;
+    p.lastPid = pgid;
     p.pid = 0;
     p.pidfdWatch.reset();
     p.pidfd.reset();
@@ -524,6 +528,9 @@ void Supervisor::remove(Process& p) {
     p.pending = Process::Pending::None;
     p.state = ProcState::Stopped;
     emit(SupervisorEvent::Kind::Removed, p);
+    for (auto& f : logPathsOf(p)) {
+        retiredLogFiles_.push_back(std::move(f));
+    }
     auto waiters = std::move(p.waiters);
     size_t index = indexOf(p);
     if (p.capture && !p.capture->finished()) {
@@ -619,6 +626,43 @@ std::vector<std::string> Supervisor::restore(const json& processes) {
         }
     }
     return problems;
+}
+
+std::vector<std::string> Supervisor::logPathsOf(const Process& p) const {
+    const ProcessSpec& s = p.spec;
+    std::vector<std::string> out;
+    for (const std::string* f : {&s.logFile, &s.outFile, &s.errFile}) {
+        if (!f->empty()) {
+            out.push_back(*f);
+        }
+    }
+    if (out.empty() && !options_.journal && !s.silent) {
+        out.push_back((options_.defaultLogDir / (s.uid + ".log")).string());
+    }
+    return out;
+}
+
+std::vector<std::string> Supervisor::cleanLogs() {
+    std::vector<LogOwner> owners;
+    for (const auto& p : table_) {
+        owners.push_back({logPathsOf(*p), p->state != ProcState::Exited &&
+                                              p->state != ProcState::Failed &&
+                                              p->state != ProcState::Stopped});
+    }
+    auto removed = forever::cleanLogs(owners, retiredLogFiles_, options_.defaultLogDir);
+    retiredLogFiles_.clear();
+    return removed;
+}
+
+void Supervisor::pruneLogs() {
+    for (auto& [path, weak] : logFiles_) {
+        if (auto file = weak.lock()) {
+            file->pruneOld();
+        }
+    }
+    std::erase_if(logFiles_, [](const auto& entry) { return entry.second.expired(); });
+    // Hourly is plenty for an age counted in days, and costs nothing idle.
+    pruneTimer_ = loop_.addTimer(std::chrono::hours(1), [this] { pruneLogs(); });
 }
 
 }  // namespace forever

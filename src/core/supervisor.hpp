@@ -96,6 +96,15 @@ public:
     size_t indexOf(const Process& process) const;
     size_t runningCount() const;
 
+    // The files a process's output is written to (its -l/-o/-e files, or
+    // the per-uid default file when there is no journald); empty when its
+    // output goes to the journal.
+    std::vector<std::string> logPathsOf(const Process& process) const;
+    // `foreverctl cleanlogs`: see log_cleanup.hpp. Returns what was deleted.
+    std::vector<std::string> cleanLogs();
+    // Deletes rotated files older than each file's maxAge; run periodically.
+    void pruneLogs();
+
 private:
     void spawnRun(Process& p);
     void onExit(Process& p, ExitStatus status);
@@ -119,6 +128,8 @@ private:
     std::vector<EventLoop::HandlePtr> sweepers_;
     std::vector<std::unique_ptr<OutputCapture>> draining_;  // pipes still held by orphans
     Done haltDone_;
+    std::vector<std::string> retiredLogFiles_;  // files of removed processes, for cleanlogs
+    EventLoop::HandlePtr pruneTimer_;
 };
 
 }  // namespace forever

@@ -202,25 +202,7 @@ sdbus::ObjectPath ForeverService::GetProcess(const std::string& target) {
 }
 
 std::vector<std::string> ForeverService::CleanLogs() {
-    return guarded([&] {
-        // Rotated files of every process; the current files stay, as they
-        // are what `logs` shows.
-        std::vector<std::string> removed;
-        for (const auto& p : supervisor_.processes()) {
-            for (const std::string* path : {&p->spec.logFile, &p->spec.outFile, &p->spec.errFile}) {
-                if (path->empty()) {
-                    continue;
-                }
-                for (const auto& rotated : LogFile::rotatedFiles(*path)) {
-                    std::error_code ec;
-                    if (std::filesystem::remove(rotated, ec)) {
-                        removed.push_back(rotated);
-                    }
-                }
-            }
-        }
-        return removed;
-    });
+    return guarded([&] { return supervisor_.cleanLogs(); });
 }
 
 std::string ForeverService::Version() { return FOREVER_VERSION; }

@@ -152,10 +152,16 @@ int run(const Options& options) {
     Supervisor* supervisorPtr = nullptr;
     bool halting = false;
 
+    // Only changes are sent: sd_notify() blocks when the manager's socket
+    // queue is full, and this runs on every supervisor event.
+    std::string lastStatus;
     auto updateStatus = [&] {
-        auto running = supervisorPtr->runningCount();
-        auto total = supervisorPtr->processes().size();
-        sd_notifyf(0, "STATUS=%zu of %zu processes running", running, total);
+        auto status = fmt::format("STATUS={} of {} processes running",
+                                  supervisorPtr->runningCount(), supervisorPtr->processes().size());
+        if (status != lastStatus) {
+            sd_notify(0, status.c_str());
+            lastStatus = std::move(status);
+        }
     };
     auto saveNow = [&] {
         pendingSave.reset();

@@ -48,8 +48,8 @@ def file_lines(path):
 def test_journal_is_the_default_with_lifecycle_entries():
     with Env(journal=True) as env:
         env.start_daemon()
-        env.ctl('start', '--uid', 'talk', env.fixture('talker.js'), 3, 3, '-m', 1,
-                '--minUptime', 0)
+        env.ctl('start', '--uid', 'talk', '-m', 1, '--minUptime', 0, env.fixture('talker.js'),
+                3, 3)
         out = env.wait_journal(SYSLOG_IDENTIFIER='talk', MESSAGE='out 3')
         assert out[0]['PRIORITY'] == '6', out[0]
         err = env.wait_journal(SYSLOG_IDENTIFIER='talk', MESSAGE='err 2')
@@ -110,7 +110,7 @@ def test_log_files_truncate_append_timestamp_and_paths():
             f.write('stale line from an earlier run\n')
         # Relative paths resolve against -p DIR.
         env.ctl('start', '--uid', 'files', '-p', logs, '-o', 'out.log', '-e', 'err.log',
-                '-l', 'all.log', env.fixture('talker.js'), 3, 0, '--restart', 'no')
+                '-l', 'all.log', '--restart', 'no', env.fixture('talker.js'), 3, 0)
         out = os.path.join(logs, 'out.log')
         wait_for(lambda: env.ctl_json('list')[0]['state'] == 'exited', what='talker to exit')
         assert file_lines(out) == ['out 1', 'out 2', 'out 3'], file_lines(out)
@@ -130,8 +130,8 @@ def test_log_files_truncate_append_timestamp_and_paths():
         env.ctl('stop', 'files')
 
         # -a appends to what is there; -t prefixes every line with a timestamp.
-        env.ctl('start', '--uid', 'files2', '-a', '-t', '-o', out, env.fixture('talker.js'), 2,
-                0, '--restart', 'no')
+        env.ctl('start', '--uid', 'files2', '-a', '-t', '-o', out, '--restart', 'no',
+                env.fixture('talker.js'), 2, 0)
         wait_for(lambda: len(file_lines(out)) == 5, what='appended lines')
         lines = file_lines(out)
         assert lines[:3] == ['out 1', 'out 2', 'out 3'], lines
@@ -139,8 +139,8 @@ def test_log_files_truncate_append_timestamp_and_paths():
             assert re.fullmatch(ISO + r' out %d' % n, line), line
 
         # A relative path without -p is relative to the caller's directory.
-        env.ctl('start', '--uid', 'files3', '-o', 'here.log', env.fixture('talker.js'), 1, 0,
-                '--restart', 'no', cwd=logs)
+        env.ctl('start', '--uid', 'files3', '-o', 'here.log', '--restart', 'no',
+                env.fixture('talker.js'), 1, 0, cwd=logs)
         wait_for(lambda: os.path.exists(os.path.join(logs, 'here.log')) and
                  file_lines(os.path.join(logs, 'here.log')) == ['out 1'], what='here.log')
 

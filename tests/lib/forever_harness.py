@@ -29,6 +29,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -412,28 +413,42 @@ class Daemon:
         self.notification_pids = []      # sender pid of each (SO_PASSCRED)
         self.killed = False              # kill9() called: non-zero exit expected
         self.stop_returncode = None
+        self._cond = threading.Condition()
+        self._read = 0
+        if sock is not None:
+            threading.Thread(target=self._drain, daemon=True).start()
 
-    def read_notifications(self, timeout=0):
-        """Drain the notify socket (waiting up to timeout for the first
-        datagram); returns the new datagrams, also appended to .notifications."""
-        new = []
-        if self.sock is None:
-            return new
-        wait = timeout
+    def _drain(self):
+        # Read continuously, as systemd does: a unix datagram socket queues
+        # only ~10 messages, and a full queue blocks the daemon's sd_notify().
+        sock = self.sock
         while True:
-            r, _, _ = select.select([self.sock], [], [], wait)
-            if not r:
-                return new
-            msg, anc, _, _ = self.sock.recvmsg(65536, socket.CMSG_SPACE(12))
+            try:
+                r, _, _ = select.select([sock], [], [], 0.1)
+                if not r:
+                    if self.sock is None:
+                        return
+                    continue
+                msg, anc, _, _ = sock.recvmsg(65536, socket.CMSG_SPACE(12))
+            except (OSError, ValueError):
+                return
             pid = None
             for level, typ, data in anc:
                 if level == socket.SOL_SOCKET and typ == socket.SCM_CREDENTIALS:
                     pid = int.from_bytes(data[0:4], sys.byteorder, signed=True)
-            text = msg.decode(errors='replace')
-            self.notifications.append(text)
-            self.notification_pids.append(pid)
-            new.append(text)
-            wait = 0
+            with self._cond:
+                self.notifications.append(msg.decode(errors='replace'))
+                self.notification_pids.append(pid)
+                self._cond.notify_all()
+
+    def read_notifications(self, timeout=0):
+        """Datagrams received since the last call (waiting up to timeout for
+        the first); all are also in .notifications."""
+        with self._cond:
+            self._cond.wait_for(lambda: len(self.notifications) > self._read, timeout)
+            new = self.notifications[self._read:]
+            self._read = len(self.notifications)
+            return new
 
     def wait_notification(self, substring, timeout=10):
         """Wait for a datagram containing substring (also looks at those
