@@ -72,7 +72,8 @@ void ForeverService::onEvent(const SupervisorEvent& e) {
 
 sdbus::ObjectPath ForeverService::Start(const std::map<std::string, sdbus::Variant>& spec) {
     return guarded([&] {
-        nlohmann::json object = specVariantsToJson(spec);
+        nlohmann::json object = specDefaults_;
+        object.update(specVariantsToJson(spec));
         if (!object.contains("env")) {
             // A caller that sends no environment gets the daemon's, as a
             // forever monitor would pass its own to the child.

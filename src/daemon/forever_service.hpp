@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <sdbus-c++/sdbus-c++.h>
 #include <string>
@@ -26,6 +27,8 @@ public:
 
     // Hooked to the Supervisor's listener.
     void onEvent(const SupervisorEvent& event);
+    // Spec keys (e.g. logMaxBytes) for Start() calls that leave them out.
+    void setSpecDefaults(nlohmann::json defaults) { specDefaults_ = std::move(defaults); }
     // Figures from the metrics sampler, by uid.
     ProcessFigures& figuresFor(const std::string& uid) { return figures_[uid]; }
 
@@ -56,6 +59,7 @@ private:
     std::map<std::string, std::string> defaultEnv_;
     std::map<std::string, std::unique_ptr<ProcessObject>> objects_;
     std::map<std::string, ProcessFigures> figures_;
+    nlohmann::json specDefaults_ = nlohmann::json::object();
 };
 
 }  // namespace forever

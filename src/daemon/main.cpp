@@ -1,5 +1,6 @@
 // foreverd: the supervisor daemon. One thread, one sd-event loop: D-Bus,
 // signals, child exits, timers and log pipes all run on it.
+#include <charconv>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <syslog.h>
@@ -37,6 +38,8 @@ struct Options {
     bool system = false;
     std::filesystem::path stateDir;
     std::filesystem::path logDir;
+    // Spec keys applied to every Start() that does not set them itself.
+    nlohmann::json specDefaults = nlohmann::json::object();
 };
 
 std::filesystem::path homeDir() {
@@ -66,6 +69,10 @@ void usage(FILE* out) {
                  "                     (default $XDG_STATE_HOME/forever)\n"
                  "  --log-dir DIR      log files when journald is absent\n"
                  "                     (default $XDG_STATE_HOME/forever/logs)\n"
+                 "  --log-max-bytes N  default rotation size of log files (10485760)\n"
+                 "  --log-keep N       default number of rotated files kept (5)\n"
+                 "  --log-max-age S    default age in seconds after which rotated files\n"
+                 "                     are deleted (2592000, 30 days)\n"
                  "  --version, --help\n");
 }
 
@@ -88,6 +95,19 @@ std::optional<Options> parseOptions(int argc, char** argv) {
             o.stateDir = value();
         } else if (a == "--log-dir") {
             o.logDir = value();
+        } else if (a == "--log-max-bytes" || a == "--log-keep" || a == "--log-max-age") {
+            std::string v = value();
+            uint64_t n = 0;
+            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (v.empty() || ec != std::errc{} || end != v.data() + v.size()) {
+                std::fprintf(stderr, "foreverd: %s expects a whole number, not '%s'\n", a.c_str(),
+                             v.c_str());
+                std::exit(2);
+            }
+            const char* key = a == "--log-max-bytes" ? "logMaxBytes"
+                              : a == "--log-keep"    ? "logKeep"
+                                                     : "logMaxAge";
+            o.specDefaults[key] = n;
         } else if (a == "--version") {
             std::printf("foreverd %s\n", FOREVER_VERSION);
             std::exit(0);
@@ -197,6 +217,7 @@ int run(const Options& options) {
         return 1;
     }
     service = std::make_unique<ForeverService>(*connection, supervisor, events, environmentMap());
+    service->setSpecDefaults(options.specDefaults);
     BusAttachment bus(loop.get(), *connection, [&](const std::string& why) {
         events.daemonMessage(LOG_ERR, "lost the bus connection: " + why);
         loop.exit(3);

@@ -200,5 +200,23 @@ def test_rotation_keeps_every_line_whole():
         assert env.path('alive.log') not in removed and os.path.exists(env.path('alive.log'))
 
 
+def test_daemon_wide_rotation_defaults():
+    with Env(journal=True) as env:
+        env.start_daemon(extra_args=['--log-max-bytes', 65536, '--log-keep', 1])
+        out = env.path('d.log')
+        env.ctl('start', '--uid', 'dflt', '-o', out, '--restart', 'no', env.fixture('flood.js'), 1)
+        wait_for(lambda: env.ctl_json('list')[0]['state'] == 'exited', timeout=30,
+                 what='flood to finish')
+        assert os.path.exists(out + '.1') and not os.path.exists(out + '.2'), os.listdir(env.dir)
+        assert os.path.getsize(out) <= 65536 + 65536
+        # An app's own setting wins over the daemon's default.
+        out2 = env.path('own.log')
+        env.ctl('start', '--uid', 'own', '-o', out2, '--logKeep', 3, '--restart', 'no',
+                env.fixture('flood.js'), 1)
+        wait_for(lambda: env.ctl_json('list')[1]['state'] == 'exited', timeout=30,
+                 what='second flood to finish')
+        assert os.path.exists(out2 + '.3') and not os.path.exists(out2 + '.4')
+
+
 if __name__ == '__main__':
     sys.exit(run())
