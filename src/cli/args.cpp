@@ -36,62 +36,84 @@ const std::vector<Option>& options() {
         {{"--version", "", "", "print the version", {}}, Kind::Flag, "version"},
 
         {{"--uid", "", "NAME", "name of the process (default: script name)", kStart},
-         Kind::String, "uid"},
+         Kind::String,
+         "uid"},
         {{"--max", "-m", "N", "give up after N restarts", kStart}, Kind::Integer, "max"},
         {{"--minUptime", "", "MS", "shorter runs count as spinning (default 1000)", kStart},
-         Kind::Millis, "minUptime"},
+         Kind::Millis,
+         "minUptime"},
         {{"--spinSleepTime", "", "MS", "wait this long before restarting a spinning process",
           kStart},
-         Kind::Millis, "spinSleepTime"},
+         Kind::Millis,
+         "spinSleepTime"},
         {{"--restart", "", "WHEN", "always | on-failure | no (default always)", kStart},
-         Kind::String, "restart"},
-        {{"--restartDelay", "", "MS", "first restart delay; doubles on repeated crashes",
-          kStart},
-         Kind::Millis, "restartDelay"},
+         Kind::String,
+         "restart"},
+        {{"--restartDelay", "", "MS", "first restart delay; doubles on repeated crashes", kStart},
+         Kind::Millis,
+         "restartDelay"},
         {{"--command", "-c", "COMMAND", "interpreter (default node for .js)", kStart},
-         Kind::String, "command"},
+         Kind::String,
+         "command"},
         {{"--sourceDir", "", "DIR", "directory the script path is relative to", kStart},
-         Kind::String, "sourceDir"},
-        {{"--workingDir", "", "DIR", "working directory of the process", kStart}, Kind::String,
+         Kind::String,
+         "sourceDir"},
+        {{"--workingDir", "", "DIR", "working directory of the process", kStart},
+         Kind::String,
          "workingDir"},
         {{"--env", "", "NAME|K=V", "NODE_ENV=NAME, or set one variable (repeatable)", kStart},
-         Kind::Env, "env"},
-        {{"--logFile", "-l", "FILE", "combined stdout+stderr log file", kStart}, Kind::String,
+         Kind::Env,
+         "env"},
+        {{"--logFile", "-l", "FILE", "combined stdout+stderr log file", kStart},
+         Kind::String,
          "logFile"},
         {{"--outFile", "-o", "FILE", "stdout log file", kStart}, Kind::String, "outFile"},
         {{"--errFile", "-e", "FILE", "stderr log file", kStart}, Kind::String, "errFile"},
-        {{"--path", "-p", "DIR", "base directory of relative log files", kStart}, Kind::String,
+        {{"--path", "-p", "DIR", "base directory of relative log files", kStart},
+         Kind::String,
          "path"},
         {{"--append", "-a", "", "append to log files instead of truncating", kStart},
-         Kind::Flag, "append"},
-        {{"--timestamp", "-t", "", "prefix log lines with a timestamp", kStart}, Kind::Flag,
+         Kind::Flag,
+         "append"},
+        {{"--timestamp", "-t", "", "prefix log lines with a timestamp", kStart},
+         Kind::Flag,
          "timestamp"},
         {{"--silent", "-s", "", "discard the output", kStart}, Kind::Flag, "silent"},
-        {{"--logMaxBytes", "", "SIZE", "rotate log files at this size: 10M (default), 512K, 0 = never",
-          kStart},
-         Kind::Bytes, "logMaxBytes"},
-        {{"--logKeep", "", "N", "rotated log files to keep (default 5)", kStart}, Kind::Integer,
+        {{"--logMaxBytes", "", "SIZE",
+          "rotate log files at this size: 10M (default), 512K, 0 = never", kStart},
+         Kind::Bytes,
+         "logMaxBytes"},
+        {{"--logKeep", "", "N", "rotated log files to keep (default 5)", kStart},
+         Kind::Integer,
          "logKeep"},
         {{"--logMaxAge", "", "AGE", "delete rotated logs older than this: 30d (default), 12h",
           kStart},
-         Kind::Seconds, "logMaxAge"},
+         Kind::Seconds,
+         "logMaxAge"},
         {{"--killSignal", "", "SIG", "signal that stops the process (default SIGTERM)", kStart},
-         Kind::Signal, "killSignal"},
+         Kind::Signal,
+         "killSignal"},
         {{"--killTimeout", "", "MS", "SIGKILL after this long (default 5000)", kStart},
-         Kind::Millis, "killTimeout"},
+         Kind::Millis,
+         "killTimeout"},
         {{"--killTree", "", "", "stop every descendant too", kStart}, Kind::Flag, "killTree"},
         {{"--pidFile", "", "FILE", "write the pid here", kStart}, Kind::String, "pidFile"},
         {{"--alertCommand", "", "CMD", "run by /bin/sh when a crash loop starts", kStart},
-         Kind::String, "alertCommand"},
+         Kind::String,
+         "alertCommand"},
         {{"--watch", "-w", "", "restart on file changes (not yet supported)", kStart},
-         Kind::Unsupported, "watch"},
+         Kind::Unsupported,
+         "watch"},
         {{"--watchDirectory", "", "DIR", "directory to watch (not yet supported)", kStart},
-         Kind::Unsupported, "watchDirectory"},
+         Kind::Unsupported,
+         "watchDirectory"},
         {{"--watchIgnore", "", "GLOB", "ignore these changes (not yet supported)", kStart},
-         Kind::Unsupported, "watchIgnore"},
+         Kind::Unsupported,
+         "watchIgnore"},
 
         {{"--follow", "-f", "", "keep printing new lines", {"logs"}}, Kind::Flag, "follow"},
-        {{"--lines", "-n", "N", "how many lines to show (default 10)", {"logs"}}, Kind::Lines,
+        {{"--lines", "-n", "N", "how many lines to show (default 10)", {"logs"}},
+         Kind::Lines,
          "lines"},
     };
     return table;
@@ -99,8 +121,7 @@ const std::vector<Option>& options() {
 
 const std::vector<ActionInfo>& actions() {
     static const std::vector<ActionInfo> table{
-        {"start", "start [options] SCRIPT [args...]", "start SCRIPT as a supervised process", 1,
-         1},
+        {"start", "start [options] SCRIPT [args...]", "start SCRIPT as a supervised process", 1, 1},
         {"stop", "stop TARGET", "stop the process(es) TARGET names and forget them", 1, 1},
         {"stopall", "stopall", "stop every process", 0, 0},
         {"restart", "restart TARGET", "restart the process(es) TARGET names", 1, 1},
@@ -126,8 +147,7 @@ const Option* findOption(const std::string& name) {
 
 bool appliesTo(const Option& o, const std::string& action) {
     return o.info.actions.empty() ||
-           std::find(o.info.actions.begin(), o.info.actions.end(), action) !=
-               o.info.actions.end();
+           std::find(o.info.actions.begin(), o.info.actions.end(), action) != o.info.actions.end();
 }
 
 std::optional<std::string> closestName(const std::string& word,
@@ -175,9 +195,8 @@ bool looksLikeInterpreterFlag(const std::string& word) {
     if (word.size() < 3 || word.rfind("--", 0) != 0) {
         return false;
     }
-    std::string name = word.substr(2, word.find('=') == std::string::npos
-                                          ? std::string::npos
-                                          : word.find('=') - 2);
+    std::string name = word.substr(
+        2, word.find('=') == std::string::npos ? std::string::npos : word.find('=') - 2);
     return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
     });
@@ -189,7 +208,8 @@ uint64_t parseSize(const std::string& option, const std::string& value) {
     std::string digits = value;
     uint64_t scale = 1;
     if (!value.empty()) {
-        auto u = units.find(static_cast<char>(std::toupper(static_cast<unsigned char>(value.back()))));
+        auto u =
+            units.find(static_cast<char>(std::toupper(static_cast<unsigned char>(value.back()))));
         if (u != std::string::npos) {
             digits.pop_back();
             scale = uint64_t{1} << (10 * (u + 1));
@@ -198,8 +218,8 @@ uint64_t parseSize(const std::string& option, const std::string& value) {
     try {
         return parseCount(option, digits) * scale;
     } catch (const UsageError&) {
-        throw UsageError(fmt::format("{} expects a size such as 10M, 512K or 4096, not '{}'",
-                                     option, value));
+        throw UsageError(
+            fmt::format("{} expects a size such as 10M, 512K or 4096, not '{}'", option, value));
     }
 }
 
@@ -209,33 +229,49 @@ uint64_t parseSeconds(const std::string& option, const std::string& value) {
     uint64_t scale = 1;
     if (!value.empty() && std::isalpha(static_cast<unsigned char>(value.back()))) {
         switch (value.back()) {
-            case 's': scale = 1; break;
-            case 'm': scale = 60; break;
-            case 'h': scale = 3600; break;
-            case 'd': scale = 86400; break;
+            case 's':
+                scale = 1;
+                break;
+            case 'm':
+                scale = 60;
+                break;
+            case 'h':
+                scale = 3600;
+                break;
+            case 'd':
+                scale = 86400;
+                break;
             default:
-                throw UsageError(fmt::format("{} expects a duration such as 30d, 12h or 90m, not '{}'",
-                                             option, value));
+                throw UsageError(fmt::format(
+                    "{} expects a duration such as 30d, 12h or 90m, not '{}'", option, value));
         }
         digits.pop_back();
     }
     try {
         return parseCount(option, digits) * scale;
     } catch (const UsageError&) {
-        throw UsageError(fmt::format("{} expects a duration such as 30d, 12h or 90m, not '{}'",
-                                     option, value));
+        throw UsageError(
+            fmt::format("{} expects a duration such as 30d, 12h or 90m, not '{}'", option, value));
     }
 }
 
 void setGlobal(Invocation& inv, const std::string& key) {
-    if (key == "json") inv.json = true;
-    else if (key == "plain") inv.plain = true;
-    else if (key == "noColor") inv.noColor = true;
-    else if (key == "forceColor") inv.forceColor = true;
-    else if (key == "system") inv.system = true;
-    else if (key == "help") inv.help = true;
-    else if (key == "version") inv.version = true;
-    else if (key == "follow") inv.follow = true;
+    if (key == "json")
+        inv.json = true;
+    else if (key == "plain")
+        inv.plain = true;
+    else if (key == "noColor")
+        inv.noColor = true;
+    else if (key == "forceColor")
+        inv.forceColor = true;
+    else if (key == "system")
+        inv.system = true;
+    else if (key == "help")
+        inv.help = true;
+    else if (key == "version")
+        inv.version = true;
+    else if (key == "follow")
+        inv.follow = true;
 }
 
 void apply(Invocation& inv, const Option& o, const std::string& name,
@@ -286,7 +322,8 @@ void apply(Invocation& inv, const Option& o, const std::string& name,
 
 size_t editDistance(const std::string& a, const std::string& b) {
     std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
     for (size_t i = 1; i <= a.size(); ++i) {
         size_t diag = row[0];
         row[0] = i;
@@ -314,7 +351,9 @@ EnvSetting parseEnvSetting(const std::string& text) {
     return {text.substr(0, eq), text.substr(eq + 1), false};
 }
 
-const std::vector<ActionInfo>& actionTable() { return actions(); }
+const std::vector<ActionInfo>& actionTable() {
+    return actions();
+}
 
 const std::vector<OptionInfo>& optionTable() {
     static const std::vector<OptionInfo> infos = [] {
@@ -336,7 +375,7 @@ Invocation parseArgs(const std::vector<std::string>& argv) {
             inv.scriptArgs.push_back(word);  // forever's rule: after SCRIPT, it is the script's
             continue;
         }
-        if (word == "--" ) {
+        if (word == "--") {
             // Everything after is operands (a script named "-x", say).
             for (++i; i < argv.size(); ++i) {
                 if (inv.action == "start" && inv.operands.size() == 1) {
@@ -347,8 +386,9 @@ Invocation parseArgs(const std::vector<std::string>& argv) {
             }
             break;
         }
-        if (word.size() > 1 && word[0] == '-' && !(inv.action == "stopbypid" && word.size() > 1 &&
-                                                     std::isdigit(static_cast<unsigned char>(word[1])))) {
+        if (word.size() > 1 && word[0] == '-' &&
+            !(inv.action == "stopbypid" && word.size() > 1 &&
+              std::isdigit(static_cast<unsigned char>(word[1])))) {
             std::string name = word;
             std::optional<std::string> value;
             if (auto eq = word.find('='); eq != std::string::npos && word.rfind("--", 0) == 0) {
@@ -358,9 +398,8 @@ Invocation parseArgs(const std::vector<std::string>& argv) {
             const Option* o = findOption(name);
             if (o && !appliesTo(*o, inv.action)) {
                 if (inv.action.empty()) {
-                    throw UsageError(
-                        fmt::format("{} belongs after an action (foreverctl start {} ...)", name,
-                                    name));
+                    throw UsageError(fmt::format(
+                        "{} belongs after an action (foreverctl start {} ...)", name, name));
                 }
                 throw UsageError(fmt::format("{} does not apply to '{}'", name, inv.action));
             }
@@ -370,7 +409,8 @@ Invocation parseArgs(const std::vector<std::string>& argv) {
                     inv.spec["nodeArgs"].push_back(word);
                     continue;
                 }
-                throw UsageError(fmt::format("unknown option {}{}", name, hint(name, optionNames())));
+                throw UsageError(
+                    fmt::format("unknown option {}{}", name, hint(name, optionNames())));
             }
             const bool takesValue = !o->info.valueName.empty();
             if (!takesValue && value) {
@@ -443,8 +483,8 @@ std::string helpText(const std::string& action) {
             if (!pick(o)) {
                 continue;
             }
-            std::string names = o.shortName.empty() ? "    " + o.longName
-                                                    : o.shortName + ", " + o.longName;
+            std::string names =
+                o.shortName.empty() ? "    " + o.longName : o.shortName + ", " + o.longName;
             if (!o.valueName.empty()) {
                 names += " " + o.valueName;
             }
@@ -459,8 +499,8 @@ std::string helpText(const std::string& action) {
         }
         bool any = false;
         for (const auto& o : optionTable()) {
-            any = any || (!o.actions.empty() && std::find(o.actions.begin(), o.actions.end(),
-                                                          action) != o.actions.end());
+            any = any || (!o.actions.empty() &&
+                          std::find(o.actions.begin(), o.actions.end(), action) != o.actions.end());
         }
         if (any) {
             out += "\noptions:\n";

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/bus_client.hpp"
+#include "cli/config_file.hpp"
 #include "cli/file_tail.hpp"
 #include "cli/journal_reader.hpp"
 #include "cli/process_view.hpp"
@@ -20,7 +21,9 @@ using nlohmann::json;
 
 namespace {
 
-void printJson(const json& j) { std::cout << j.dump(2) << "\n"; }
+void printJson(const json& j) {
+    std::cout << j.dump(2) << "\n";
+}
 
 const ProcessView* findByPath(const std::vector<ProcessView>& all, const std::string& path) {
     for (const auto& p : all) {
@@ -31,28 +34,99 @@ const ProcessView* findByPath(const std::vector<ProcessView>& all, const std::st
     return nullptr;
 }
 
-std::string displayPid(const ProcessView& p) { return p.pid ? std::to_string(p.pid) : "-"; }
+std::string displayPid(const ProcessView& p) {
+    return p.pid ? std::to_string(p.pid) : "-";
+}
+
+void printStarted(const ProcessView* p, const std::string& path, const Output& out, json* jsonOut) {
+    if (out.json) {
+        jsonOut->push_back(p ? toJson(*p, realtimeNowUs()) : json{{"path", path}});
+        return;
+    }
+    if (p) {
+        std::cout << fmt::format("started {} ({}{}), pid {}\n", p->uid,
+                                 p->command.empty() ? "" : p->command + " ", p->script,
+                                 displayPid(*p));
+    } else {
+        std::cout << "started " << path << "\n";
+    }
+}
+
+// `start forever.json|forever.toml`: every app of the file, or none of them.
+int runStartConfig(const Invocation& inv, const Output& out) {
+    std::string profile;
+    for (const auto& text : inv.envSettings) {
+        if (auto setting = parseEnvSetting(text); setting.profile) {
+            profile = setting.value;
+        }
+    }
+    std::vector<json> apps;
+    try {
+        apps = loadConfigFile(inv.operands.front(), profile);
+    } catch (const ConfigError& e) {
+        throw CliError(kExitUsage, e.what());
+    }
+    BusClient client(inv.system);
+    auto running = listProcesses(client);
+    std::vector<json> specs;
+    for (const auto& app : apps) {
+        // Options given on the command line apply to every app of the file,
+        // unless the file says otherwise; the environment is the caller's,
+        // then the file's env, then --env KEY=VALUE.
+        Invocation base = inv;
+        base.operands = {app["script"].get<std::string>()};
+        base.scriptArgs.clear();
+        json spec = buildStartSpec(base, std::filesystem::current_path(), currentEnvironment());
+        json env = spec["env"];
+        for (const auto& [key, value] : app.items()) {
+            spec[key] = value;
+        }
+        if (app.contains("env")) {
+            for (const auto& [k, v] : app["env"].items()) {
+                env[k] = v.is_string() ? v.get<std::string>() : v.dump();
+            }
+        }
+        for (const auto& text : inv.envSettings) {
+            auto setting = parseEnvSetting(text);
+            env[setting.key] = setting.value;
+        }
+        spec["env"] = env;
+        if (spec.contains("uid")) {
+            for (const auto& p : running) {
+                if (p.uid == spec["uid"]) {
+                    throw CliError(kExitFailure,
+                                   fmt::format("{}: a process with uid '{}' is already running; "
+                                               "nothing was started",
+                                               inv.operands.front(), p.uid));
+                }
+            }
+        }
+        specs.push_back(std::move(spec));
+    }
+    json started = json::array();
+    for (const auto& spec : specs) {
+        auto path = client.call([&](ManagerProxy& m) { return m.Start(toVariants(spec)); });
+        auto all = listProcesses(client);
+        printStarted(findByPath(all, path), path, out, &started);
+    }
+    if (out.json) {
+        printJson(started);
+    }
+    return kExitOk;
+}
 
 int runStart(const Invocation& inv, const Output& out) {
-    const std::string& script = inv.operands.front();
-    auto ext = std::filesystem::path(script).extension().string();
-    if (ext == ".json" || ext == ".toml") {
-        throw CliError(kExitUsage, fmt::format("{}: config files are not supported yet", script));
+    if (isConfigFile(inv.operands.front())) {
+        return runStartConfig(inv, out);
     }
     json spec = buildStartSpec(inv, std::filesystem::current_path(), currentEnvironment());
     BusClient client(inv.system);
     auto path = client.call([&](ManagerProxy& m) { return m.Start(toVariants(spec)); });
     auto all = listProcesses(client);
-    const ProcessView* p = findByPath(all, path);
+    json one = json::array();
+    printStarted(findByPath(all, path), path, out, &one);
     if (out.json) {
-        printJson(p ? toJson(*p, realtimeNowUs()) : json{{"path", std::string(path)}});
-        return kExitOk;
-    }
-    if (p) {
-        std::cout << fmt::format("started {} ({}{}), pid {}\n", p->uid, p->command.empty() ? "" : p->command + " ",
-                                 p->script, displayPid(*p));
-    } else {
-        std::cout << "started " << std::string(path) << "\n";
+        printJson(one.front());
     }
     return kExitOk;
 }
@@ -95,9 +169,9 @@ int runList(const Invocation& inv, const Output& out) {
             state += fmt::format(" ({} crashes)", p.recentCrashes);
         }
         std::string restarts = std::to_string(p.restarts);
-        rows.push_back({fmt::format("[{}]", p.index), p.uid,
-                        p.command.empty() ? "-" : p.command, p.script, displayPid(p),
-                        p.pid ? formatUptime(p.uptimeMs(now)) : "-", restarts, state});
+        rows.push_back({fmt::format("[{}]", p.index), p.uid, p.command.empty() ? "-" : p.command,
+                        p.script, displayPid(p), p.pid ? formatUptime(p.uptimeMs(now)) : "-",
+                        restarts, state});
     }
     std::cout << renderTable({"", "uid", "command", "script", "pid", "uptime", "restarts", "state"},
                              rows, TableStyle{out.color, out.plain, out.width});
@@ -120,8 +194,11 @@ int runLogList(const Invocation& inv, const Output& out) {
     if (out.json) {
         json list = json::array();
         for (const auto& p : all) {
-            list.push_back({{"index", p.index}, {"uid", p.uid}, {"script", p.script},
-                            {"files", logFilesOf(p)}, {"journal", logFilesOf(p).empty()}});
+            list.push_back({{"index", p.index},
+                            {"uid", p.uid},
+                            {"script", p.script},
+                            {"files", logFilesOf(p)},
+                            {"journal", logFilesOf(p).empty()}});
         }
         printJson(list);
         return kExitOk;
@@ -170,16 +247,17 @@ int runLogs(const Invocation& inv, const Output& out) {
         if (!p->errFile.empty() && p->logFile.empty() && !out.plain) {
             std::cerr << fmt::format("(stdout from {}; stderr is in {})\n", file, p->errFile);
         }
-        bool ok = tailFile(file, inv.lines, inv.follow,
-                           [](const std::string& line) {
-                               std::cout << line << '\n';
-                               if (!std::cout) {
-                                   return false;  // EPIPE: a closed `| head`
-                               }
-                               std::cout.flush();
-                               return true;
-                           },
-                           error);
+        bool ok = tailFile(
+            file, inv.lines, inv.follow,
+            [](const std::string& line) {
+                std::cout << line << '\n';
+                if (!std::cout) {
+                    return false;  // EPIPE: a closed `| head`
+                }
+                std::cout.flush();
+                return true;
+            },
+            error);
         if (!ok) {
             throw CliError(kExitFailure, error);
         }
@@ -194,12 +272,9 @@ int runLogs(const Invocation& inv, const Output& out) {
         query,
         [&](const JournalLine& line) {
             if (out.json) {
-                std::cout << json{{"time", line.realtimeUs / 1000},
-                                  {"priority", line.priority},
-                                  {"identifier", line.identifier},
-                                  {"pid", line.pid},
-                                  {"lifecycle", line.lifecycle},
-                                  {"message", line.message}}
+                std::cout << json{{"time", line.realtimeUs / 1000}, {"priority", line.priority},
+                                  {"identifier", line.identifier},  {"pid", line.pid},
+                                  {"lifecycle", line.lifecycle},    {"message", line.message}}
                                  .dump()
                           << '\n';
             } else if (out.plain) {

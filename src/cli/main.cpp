@@ -33,8 +33,8 @@ int main(int argc, char** argv) {
         Output out;
         out.json = inv.json;
         out.plain = inv.plain;
-        out.color = useColor(isatty(STDOUT_FILENO), std::getenv("NO_COLOR") != nullptr,
-                             inv.plain, inv.noColor, inv.forceColor);
+        out.color = useColor(isatty(STDOUT_FILENO), std::getenv("NO_COLOR") != nullptr, inv.plain,
+                             inv.noColor, inv.forceColor);
         struct winsize ws {};
         if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
             out.width = ws.ws_col;

@@ -20,7 +20,9 @@ std::string absoluteFrom(const fs::path& base, const std::string& path) {
 }
 
 // Keys whose values are milliseconds/counts: D-Bus type t (or i for max).
-bool isSignedKey(const std::string& key) { return key == "max"; }
+bool isSignedKey(const std::string& key) {
+    return key == "max";
+}
 
 }  // namespace
 

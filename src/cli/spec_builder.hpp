@@ -2,10 +2,10 @@
 // Turns `foreverctl start` options into the spec the daemon's Start() takes.
 // Relative paths are resolved here, against the caller's directory, because
 // the daemon runs elsewhere and must only ever see absolute paths.
+#include <sdbus-c++/sdbus-c++.h>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sdbus-c++/sdbus-c++.h>
 #include <string>
 
 #include "cli/args.hpp"

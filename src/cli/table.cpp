@@ -8,7 +8,9 @@ namespace forever::cli {
 
 namespace {
 
-bool isContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+bool isContinuation(unsigned char c) {
+    return (c & 0xC0) == 0x80;
+}
 
 // Cuts to `width` visible characters, keeping escape codes whole and
 // resetting colour if any was cut off.
@@ -81,7 +83,8 @@ std::string renderTable(const std::vector<std::string>& headers,
     if (style.width > 0 && !style.plain) {
         auto total = [&] {
             size_t t = 0;
-            for (auto w : widths) t += w;
+            for (auto w : widths)
+                t += w;
             return t + gap * (columns - 1);
         };
         // Shrink the widest column one step at a time; never below 4 so a
@@ -160,10 +163,12 @@ std::string paint(const std::string& text, const char* ansi, bool color) {
 }
 
 std::string colorState(const std::string& state, bool color) {
-    if (state == "running") return paint(state, "\x1b[32m", color);
+    if (state == "running")
+        return paint(state, "\x1b[32m", color);
     if (state == "restarting" || state == "waiting" || state == "stopping")
         return paint(state, "\x1b[33m", color);
-    if (state == "crash-looping" || state == "failed") return paint(state, "\x1b[1;31m", color);
+    if (state == "crash-looping" || state == "failed")
+        return paint(state, "\x1b[1;31m", color);
     return paint(state, "\x1b[2m", color);
 }
 

@@ -10,8 +10,8 @@ namespace forever::cli {
 
 struct TableStyle {
     bool color = false;
-    bool plain = false;   // no header rule, single spaces: for grep/awk
-    size_t width = 0;     // terminal columns; 0 = unlimited
+    bool plain = false;  // no header rule, single spaces: for grep/awk
+    size_t width = 0;    // terminal columns; 0 = unlimited
 };
 
 // Columns are sized to their widest cell (escape codes do not count). When

@@ -257,6 +257,23 @@ ProcessSpec specFromJson(const json& object) {
     return spec;
 }
 
+void checkSpecKey(const std::string& key, const json& value) {
+    auto it = readers().find(key);
+    if (it == readers().end()) {
+        throw SpecError(fmt::format("unknown key '{}'", key));
+    }
+    ProcessSpec scratch;
+    it->second(scratch, value, key);
+}
+
+std::vector<std::string> specKeys() {
+    std::vector<std::string> keys;
+    for (const auto& [key, reader] : readers()) {
+        keys.push_back(key);
+    }
+    return keys;
+}
+
 json specToJson(const ProcessSpec& s) {
     json j{
         {"uid", s.uid},

@@ -75,6 +75,12 @@ public:
 ProcessSpec specFromJson(const nlohmann::json& object);
 nlohmann::json specToJson(const ProcessSpec& spec);
 
+// Checks one key of a spec on its own (unknown key, wrong type or range),
+// so a config file can point at the exact key that is wrong.
+void checkSpecKey(const std::string& key, const nlohmann::json& value);
+// Every key specFromJson() accepts.
+std::vector<std::string> specKeys();
+
 // Checks what can be checked without spawning: the script exists, is a
 // regular file, the interpreter resolves, the uid is printable. Throws
 // SpecError with a message for the user.

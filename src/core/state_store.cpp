@@ -15,7 +15,9 @@ namespace forever {
 
 namespace {
 
-std::error_code lastError() { return {errno, std::generic_category()}; }
+std::error_code lastError() {
+    return {errno, std::generic_category()};
+}
 
 std::error_code writeAll(int fd, const std::string& data) {
     size_t done = 0;

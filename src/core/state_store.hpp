@@ -15,7 +15,7 @@ struct LoadedState {
 };
 
 class StateStore {
-   public:
+  public:
     explicit StateStore(std::filesystem::path dir);
 
     const std::filesystem::path& file() const { return file_; }
@@ -27,7 +27,7 @@ class StateStore {
     // reported in `error`, never silently dropped.
     LoadedState load() const;
 
-   private:
+  private:
     std::filesystem::path dir_;
     std::filesystem::path file_;
 };
