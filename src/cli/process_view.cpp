@@ -41,6 +41,10 @@ ProcessView decodeProcess(const Properties& props) {
     v.errFile = property<std::string>(props, "ErrFile");
     v.memory = property<uint64_t>(props, "MemoryRSS");
     v.cpu = property<double>(props, "CPUUsage");
+    v.memoryAverage = property<uint64_t>(props, "MemoryRSSAverage");
+    v.cpuAverage = property<double>(props, "CPUUsageAverage");
+    v.samples = property<uint32_t>(props, "Samples");
+    v.maxMemory = property<uint64_t>(props, "MaxMemory");
     v.recentCrashes = property<uint32_t>(props, "RecentCrashes");
     v.reason = property<std::string>(props, "Reason");
     return v;
@@ -77,6 +81,10 @@ nlohmann::json toJson(const ProcessView& p, int64_t nowUs) {
         {"errFile", p.errFile},
         {"memory", p.memory},
         {"cpu", p.cpu},
+        {"memoryAverage", p.memoryAverage},
+        {"cpuAverage", p.cpuAverage},
+        {"samples", p.samples},
+        {"maxMemory", p.maxMemory},
     };
     // A signal death has no exit code (and the reverse): null, never 0.
     j["exitCode"] = p.exitCode >= 0 ? json(p.exitCode) : json(nullptr);

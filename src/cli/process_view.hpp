@@ -27,6 +27,10 @@ struct ProcessView {
     std::string logFile, outFile, errFile;
     uint64_t memory = 0;
     double cpu = 0;
+    uint64_t memoryAverage = 0;
+    double cpuAverage = 0;
+    uint32_t samples = 0;
+    uint64_t maxMemory = 0;
     uint32_t recentCrashes = 0;
     std::string reason;
 

@@ -233,6 +233,10 @@ const std::map<std::string, Reader>& readers() {
          [](ProcessSpec& s, const json& v, const std::string& k) { s.killTree = asBool(v, k); }},
         {"pidFile",
          [](ProcessSpec& s, const json& v, const std::string& k) { s.pidFile = asString(v, k); }},
+        {"maxMemory",
+         [](ProcessSpec& s, const json& v, const std::string& k) {
+             s.maxMemory = static_cast<uint64_t>(asInteger(v, k, 0));
+         }},
     };
     return table;
 }
@@ -306,6 +310,7 @@ json specToJson(const ProcessSpec& s) {
         {"killTimeout", s.killTimeout.count()},
         {"killTree", s.killTree},
         {"pidFile", s.pidFile},
+        {"maxMemory", s.maxMemory},
     };
     j["spinSleepTime"] = s.spinSleepTime ? json(s.spinSleepTime->count()) : json(nullptr);
     return j;

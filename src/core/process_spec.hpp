@@ -54,6 +54,8 @@ struct ProcessSpec {
     Millis crashLoopInterval{5 * 60 * 1000};
     std::string alertCommand;  // run via /bin/sh -c when a crash loop starts
 
+    uint64_t maxMemory = 0;  // bytes of RSS (whole tree) that trigger a restart; 0 = none
+
     int killSignal = SIGTERM;
     Millis killTimeout{5000};
     bool killTree = false;

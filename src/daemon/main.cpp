@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "core/state_store.hpp"
+#include "daemon/metrics_sampler.hpp"
 #include "core/supervisor.hpp"
 #include "daemon/bus_attachment.hpp"
 #include "daemon/forever_service.hpp"
@@ -40,6 +41,7 @@ struct Options {
     std::filesystem::path logDir;
     // Spec keys applied to every Start() that does not set them itself.
     nlohmann::json specDefaults = nlohmann::json::object();
+    Millis sampleInterval{5000};
 };
 
 std::filesystem::path homeDir() {
@@ -73,6 +75,7 @@ void usage(FILE* out) {
                  "  --log-keep N       default number of rotated files kept (5)\n"
                  "  --log-max-age S    default age in seconds after which rotated files\n"
                  "                     are deleted (2592000, 30 days)\n"
+                 "  --sample-interval MS  CPU/memory sampling period (5000; 0 = off)\n"
                  "  --version, --help\n");
 }
 
@@ -108,6 +111,16 @@ std::optional<Options> parseOptions(int argc, char** argv) {
                               : a == "--log-keep"    ? "logKeep"
                                                      : "logMaxAge";
             o.specDefaults[key] = n;
+        } else if (a == "--sample-interval") {
+            std::string v = value();
+            unsigned long ms = 0;
+            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
+            if (v.empty() || ec != std::errc{} || end != v.data() + v.size()) {
+                std::fprintf(stderr, "foreverd: --sample-interval expects milliseconds, not '%s'\n",
+                             v.c_str());
+                std::exit(2);
+            }
+            o.sampleInterval = Millis(ms);
         } else if (a == "--version") {
             std::printf("foreverd %s\n", FOREVER_VERSION);
             std::exit(0);
@@ -218,6 +231,10 @@ int run(const Options& options) {
     }
     service = std::make_unique<ForeverService>(*connection, supervisor, events, environmentMap());
     service->setSpecDefaults(options.specDefaults);
+    MetricsSampler sampler(
+        loop, supervisor, options.sampleInterval,
+        [&](const std::string& uid) -> ProcessFigures& { return service->figuresFor(uid); },
+        [&](Process&, const std::string& message) { events.daemonMessage(LOG_WARNING, message); });
     BusAttachment bus(loop.get(), *connection, [&](const std::string& why) {
         events.daemonMessage(LOG_ERR, "lost the bus connection: " + why);
         loop.exit(3);

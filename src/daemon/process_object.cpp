@@ -52,24 +52,74 @@ void ProcessObject::Kill(const int32_t& signal) {
     });
 }
 
-std::string ProcessObject::Uid() { return process_.spec.uid; }
-uint32_t ProcessObject::Index() { return static_cast<uint32_t>(supervisor_.indexOf(process_)); }
-std::string ProcessObject::Script() { return process_.spec.script; }
-std::string ProcessObject::Command() { return process_.spec.command; }
-std::vector<std::string> ProcessObject::Args() { return process_.spec.args; }
-std::string ProcessObject::WorkingDirectory() { return process_.spec.workingDir; }
-uint32_t ProcessObject::MainPID() { return static_cast<uint32_t>(process_.pid); }
-std::string ProcessObject::State() { return toString(process_.state); }
-uint32_t ProcessObject::Restarts() { return process_.restarts; }
-uint64_t ProcessObject::StartedAt() { return static_cast<uint64_t>(process_.startedAtUs); }
-int32_t ProcessObject::ExitCode() { return process_.hasExited ? process_.lastExit.code : -1; }
-int32_t ProcessObject::ExitSignal() { return process_.hasExited ? process_.lastExit.signal : 0; }
-std::string ProcessObject::LogFile() { return process_.spec.logFile; }
-std::string ProcessObject::OutFile() { return process_.spec.outFile; }
-std::string ProcessObject::ErrFile() { return process_.spec.errFile; }
-uint64_t ProcessObject::MemoryRSS() { return figures_.rssBytes; }
-double ProcessObject::CPUUsage() { return figures_.cpuPercent; }
-uint32_t ProcessObject::RecentCrashes() { return process_.recentCrashes; }
-std::string ProcessObject::Reason() { return process_.reason; }
+std::string ProcessObject::Uid() {
+    return process_.spec.uid;
+}
+uint32_t ProcessObject::Index() {
+    return static_cast<uint32_t>(supervisor_.indexOf(process_));
+}
+std::string ProcessObject::Script() {
+    return process_.spec.script;
+}
+std::string ProcessObject::Command() {
+    return process_.spec.command;
+}
+std::vector<std::string> ProcessObject::Args() {
+    return process_.spec.args;
+}
+std::string ProcessObject::WorkingDirectory() {
+    return process_.spec.workingDir;
+}
+uint32_t ProcessObject::MainPID() {
+    return static_cast<uint32_t>(process_.pid);
+}
+std::string ProcessObject::State() {
+    return toString(process_.state);
+}
+uint32_t ProcessObject::Restarts() {
+    return process_.restarts;
+}
+uint64_t ProcessObject::StartedAt() {
+    return static_cast<uint64_t>(process_.startedAtUs);
+}
+int32_t ProcessObject::ExitCode() {
+    return process_.hasExited ? process_.lastExit.code : -1;
+}
+int32_t ProcessObject::ExitSignal() {
+    return process_.hasExited ? process_.lastExit.signal : 0;
+}
+std::string ProcessObject::LogFile() {
+    return process_.spec.logFile;
+}
+std::string ProcessObject::OutFile() {
+    return process_.spec.outFile;
+}
+std::string ProcessObject::ErrFile() {
+    return process_.spec.errFile;
+}
+uint64_t ProcessObject::MemoryRSS() {
+    return figures_.rssBytes;
+}
+double ProcessObject::CPUUsage() {
+    return figures_.cpuPercent;
+}
+uint64_t ProcessObject::MemoryRSSAverage() {
+    return figures_.rssAverage;
+}
+double ProcessObject::CPUUsageAverage() {
+    return figures_.cpuAverage;
+}
+uint32_t ProcessObject::Samples() {
+    return figures_.samples;
+}
+uint64_t ProcessObject::MaxMemory() {
+    return process_.spec.maxMemory;
+}
+uint32_t ProcessObject::RecentCrashes() {
+    return process_.recentCrashes;
+}
+std::string ProcessObject::Reason() {
+    return process_.reason;
+}
 
 }  // namespace forever

@@ -14,7 +14,7 @@ struct ProcessFigures;
 class ProcessObject
     : public sdbus::AdaptorInterfaces<org::forever::Forever1::Process_adaptor,
                                       sdbus::Properties_adaptor, sdbus::ManagedObject_adaptor> {
-public:
+  public:
     ProcessObject(sdbus::IConnection& connection, Supervisor& supervisor, Process& process,
                   const ProcessFigures& figures);
     ~ProcessObject();
@@ -22,7 +22,7 @@ public:
     // Emits PropertiesChanged for what moves during a process's life.
     void announceChanges();
 
-private:
+  private:
     void Stop(sdbus::Result<>&& result) override;
     void Restart(sdbus::Result<>&& result) override;
     void Kill(const int32_t& signal) override;
@@ -44,6 +44,10 @@ private:
     std::string ErrFile() override;
     uint64_t MemoryRSS() override;
     double CPUUsage() override;
+    uint64_t MemoryRSSAverage() override;
+    double CPUUsageAverage() override;
+    uint32_t Samples() override;
+    uint64_t MaxMemory() override;
     uint32_t RecentCrashes() override;
     std::string Reason() override;
 

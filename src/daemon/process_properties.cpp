@@ -18,7 +18,7 @@ std::string processObjectPath(const std::string& uid) {
 }
 
 std::map<std::string, sdbus::Variant> processProperties(const Process& p, size_t index,
-                                                       const ProcessFigures& figures) {
+                                                        const ProcessFigures& figures) {
     const ProcessSpec& s = p.spec;
     return {
         {"Path", sdbus::Variant(sdbus::ObjectPath(processObjectPath(s.uid)))},
@@ -39,6 +39,10 @@ std::map<std::string, sdbus::Variant> processProperties(const Process& p, size_t
         {"ErrFile", sdbus::Variant(s.errFile)},
         {"MemoryRSS", sdbus::Variant(figures.rssBytes)},
         {"CPUUsage", sdbus::Variant(figures.cpuPercent)},
+        {"MemoryRSSAverage", sdbus::Variant(figures.rssAverage)},
+        {"CPUUsageAverage", sdbus::Variant(figures.cpuAverage)},
+        {"Samples", sdbus::Variant(figures.samples)},
+        {"MaxMemory", sdbus::Variant(s.maxMemory)},
         {"RecentCrashes", sdbus::Variant(static_cast<uint32_t>(p.recentCrashes))},
         {"Reason", sdbus::Variant(p.reason)},
     };

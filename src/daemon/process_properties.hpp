@@ -1,7 +1,7 @@
 #pragma once
 
-#include <map>
 #include <sdbus-c++/Types.h>
+#include <map>
 #include <string>
 
 #include "core/process.hpp"
@@ -15,11 +15,14 @@ std::string processObjectPath(const std::string& uid);
 struct ProcessFigures {
     uint64_t rssBytes = 0;
     double cpuPercent = 0;
+    uint64_t rssAverage = 0;
+    double cpuAverage = 0;
+    uint32_t samples = 0;
 };
 
 // Every org.forever.Forever1.Process property of `p`, by name: what List()
 // returns per process and what the Process object's getters read.
 std::map<std::string, sdbus::Variant> processProperties(const Process& p, size_t index,
-                                                       const ProcessFigures& figures);
+                                                        const ProcessFigures& figures);
 
 }  // namespace forever

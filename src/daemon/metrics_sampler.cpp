@@ -1,0 +1,59 @@
+#include "daemon/metrics_sampler.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <set>
+
+namespace forever {
+
+MetricsSampler::MetricsSampler(EventLoop& loop, Supervisor& supervisor, Millis interval,
+                               FiguresFor figuresFor, Report report)
+    : loop_(loop),
+      supervisor_(supervisor),
+      interval_(interval),
+      figuresFor_(std::move(figuresFor)),
+      report_(std::move(report)),
+      ticksPerSecond_(::sysconf(_SC_CLK_TCK)) {
+    schedule();
+}
+
+void MetricsSampler::schedule() {
+    if (interval_.count() > 0) {
+        timer_ = loop_.addTimer(interval_, [this] {
+            sampleNow();
+            schedule();
+        });
+    }
+}
+
+void MetricsSampler::sampleNow() {
+    const auto now = loop_.now();
+    std::set<std::string> present;
+    for (const auto& p : supervisor_.processes()) {
+        const std::string& uid = p->spec.uid;
+        present.insert(uid);
+        ProcessFigures& figures = figuresFor_(uid);
+        if (!p->alive()) {
+            figures.rssBytes = 0;
+            figures.cpuPercent = 0;
+            continue;
+        }
+        const Sample& s = table_.record(uid, p->pid, treeUsage(p->pid), now, ticksPerSecond_);
+        const SampleRing* ring = table_.ring(uid);
+        figures.rssBytes = s.rssBytes;
+        figures.cpuPercent = s.cpuPercent;
+        figures.rssAverage = ring->averageRss();
+        figures.cpuAverage = ring->averageCpu();
+        figures.samples = static_cast<uint32_t>(ring->size());
+        if (p->spec.maxMemory > 0 && s.rssBytes > p->spec.maxMemory &&
+            p->state == ProcState::Running) {
+            report_(*p, fmt::format("{}: memory {} bytes is above maxMemory {}; restarting", uid,
+                                    s.rssBytes, p->spec.maxMemory));
+            supervisor_.restart(*p, {});
+        }
+    }
+    table_.retain(present);
+}
+
+}  // namespace forever
