@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <syslog.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -154,7 +155,16 @@ std::map<std::string, std::string> environmentMap() {
     return env;
 }
 
-bool journaldAvailable() { return ::access("/run/systemd/journal/stdout", W_OK) == 0; }
+// Connect for real: a socket file left behind by a stopped journald exists
+// but refuses connections, and then every app would fail to start.
+bool journaldAvailable() {
+    int fd = sd_journal_stream_fd("foreverd", LOG_INFO, 0);
+    if (fd < 0) {
+        return false;
+    }
+    ::close(fd);
+    return true;
+}
 
 int run(const Options& options) {
     // Orphans of supervised apps become our children, so nothing they leave
