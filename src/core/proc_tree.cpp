@@ -106,6 +106,26 @@ std::vector<pid_t> descendants(pid_t root, const std::filesystem::path& proc) {
     return descendantsIn(root, allProcesses(proc));
 }
 
+std::vector<pid_t> descendantsCarrying(pid_t root, const std::string& entry,
+                                       const std::string& unless,
+                                       const std::filesystem::path& proc) {
+    std::vector<pid_t> out;
+    for (pid_t pid : descendants(root, proc)) {
+        std::ifstream in(proc / std::to_string(pid) / "environ");
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto has = [&](const std::string& e) {
+            // Whole entries only: "FOREVER_UID=web" must not match "...=web2".
+            std::string needle = e + '\0';
+            return text.compare(0, needle.size(), needle) == 0 ||
+                   text.find('\0' + needle) != std::string::npos;
+        };
+        if (has(entry) && (unless.empty() || !has(unless))) {
+            out.push_back(pid);
+        }
+    }
+    return out;
+}
+
 std::vector<pid_t> processGroupMembers(pid_t pgid, const std::filesystem::path& proc) {
     std::vector<pid_t> out;
     for (const auto& st : allProcesses(proc)) {

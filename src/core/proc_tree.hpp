@@ -35,6 +35,13 @@ std::vector<ProcStat> allProcesses(const std::filesystem::path& proc = "/proc");
 std::vector<pid_t> descendants(pid_t root, const std::filesystem::path& proc = "/proc");
 std::vector<pid_t> descendantsIn(pid_t root, const std::vector<ProcStat>& table);
 
+// Descendants of `root` whose environment holds `entry` ("FOREVER_UID=web")
+// and not `unless`: how an app's strays are found after they left its
+// process group and lost their parent.
+std::vector<pid_t> descendantsCarrying(pid_t root, const std::string& entry,
+                                       const std::string& unless = {},
+                                       const std::filesystem::path& proc = "/proc");
+
 std::vector<pid_t> processGroupMembers(pid_t pgid, const std::filesystem::path& proc = "/proc");
 
 }  // namespace forever

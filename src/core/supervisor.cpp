@@ -1,15 +1,15 @@
 #include "core/supervisor.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <fmt/format.h>
+#include <poll.h>
 #include <signal.h>
-#include "core/pidfd.hpp"
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "core/pidfd.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -17,9 +17,9 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/log_cleanup.hpp"
 #include "core/log_file.hpp"
 #include "core/output_capture.hpp"
-#include "core/log_cleanup.hpp"
 #include "core/proc_tree.hpp"
 #include "core/spawner.hpp"
 #include "core/target.hpp"
@@ -75,7 +75,9 @@ std::vector<pid_t> treeOf(const Process& p) {
     return pids;
 }
 
-bool groupExists(pid_t pgid) { return ::kill(-pgid, 0) == 0 || errno == EPERM; }
+bool groupExists(pid_t pgid) {
+    return ::kill(-pgid, 0) == 0 || errno == EPERM;
+}
 
 }  // namespace
 
@@ -95,7 +97,8 @@ void Supervisor::emit(SupervisorEvent::Kind kind, Process& p, std::string reason
 
 std::string Supervisor::generateUid() {
     // forever's uids are 4 random characters; keep the look, avoid clashes.
-    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+    static const char alphabet[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
     static std::mt19937 rng{std::random_device{}()};
     std::uniform_int_distribution<size_t> pick(0, sizeof alphabet - 2);
     for (;;) {
@@ -287,7 +290,8 @@ void Supervisor::spawnRun(Process& p) {
     p.pidfdWatch = loop_.addReadable(p.pidfd.get(), [this] { reapChildren(); });
     if (!p.spec.pidFile.empty()) {
         std::error_code ec;
-        std::filesystem::create_directories(std::filesystem::path(p.spec.pidFile).parent_path(), ec);
+        std::filesystem::create_directories(std::filesystem::path(p.spec.pidFile).parent_path(),
+                                            ec);
         FILE* f = std::fopen(p.spec.pidFile.c_str(), "we");
         if (f) {
             std::fprintf(f, "%d\n", p.pid);
@@ -341,6 +345,7 @@ void Supervisor::onExit(Process& p, ExitStatus status) {
     // What the app left in its process group (workers, a shell's children)
     // goes with it: leftovers holding its port would break the restart.
     sweepGroup(pgid, p.spec.killSignal, p.spec.killTimeout);
+    stopStrays(p);
     emit(SupervisorEvent::Kind::Exited, p);
     afterExit(p, status, uptime);
 }
@@ -438,12 +443,46 @@ void Supervisor::runAlert(Process& p) {
     }
 }
 
+static std::vector<pid_t> straysOf(const Process& p) {
+    return descendantsCarrying(::getpid(), "FOREVER_UID=" + p.spec.uid, "FOREVER_EVENT=crash-loop");
+}
+
+void Supervisor::stopStrays(const Process& p) {
+    if (!p.spec.killTree) {
+        return;
+    }
+    // pidfds, so the SIGKILL later can never hit a recycled pid.
+    auto fds = std::make_shared<std::vector<UniqueFd>>();
+    for (pid_t pid : straysOf(p)) {
+        if (pid == p.pid) {
+            continue;
+        }
+        UniqueFd fd(static_cast<int>(::pidfd_open(pid, 0)));
+        if (fd) {
+            ::pidfd_send_signal(fd.get(), p.spec.killSignal, nullptr, 0);
+            fds->push_back(std::move(fd));
+        }
+    }
+    if (fds->empty() || p.spec.killSignal == SIGKILL) {
+        return;
+    }
+    auto* slot = &sweepers_.emplace_back();
+    *slot = loop_.addTimer(p.spec.killTimeout, [fds] {
+        for (const auto& fd : *fds) {
+            ::pidfd_send_signal(fd.get(), SIGKILL, nullptr, 0);
+        }
+    });
+}
+
 void Supervisor::signalRun(Process& p, int signal) {
     if (!p.alive()) {
         return;
     }
     if (p.spec.killTree) {
         for (pid_t pid : treeOf(p)) {
+            ::kill(pid, signal);
+        }
+        for (pid_t pid : straysOf(p)) {
             ::kill(pid, signal);
         }
     }
@@ -480,6 +519,7 @@ void Supervisor::stop(Process& p, Done done) {
         p.waiters.push_back(std::move(done));
     }
     if (!p.alive()) {
+        stopStrays(p);
         remove(p);
         return;
     }

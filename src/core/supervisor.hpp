@@ -23,14 +23,14 @@ struct SpawnedProcess;
 // persisted state.
 struct SupervisorEvent {
     enum class Kind {
-        Added,       // a new process entered the table
-        Removed,     // about to leave the table (after an explicit stop)
-        Started,     // a run began (first start or after a restart)
-        Exited,      // a run ended (status set)
-        CrashLoop,   // crossed the crash-loop limit
-        GaveUp,      // the policy stopped restarting it (reason set)
-        Changed,     // any displayed field changed (state, pid, counts, index)
-        LogError,    // writing a log file failed (reason set)
+        Added,      // a new process entered the table
+        Removed,    // about to leave the table (after an explicit stop)
+        Started,    // a run began (first start or after a restart)
+        Exited,     // a run ended (status set)
+        CrashLoop,  // crossed the crash-loop limit
+        GaveUp,     // the policy stopped restarting it (reason set)
+        Changed,    // any displayed field changed (state, pid, counts, index)
+        LogError,   // writing a log file failed (reason set)
     };
     Kind kind;
     Process* process = nullptr;
@@ -40,12 +40,12 @@ struct SupervisorEvent {
 
 // Errors a caller can act on, typed so the D-Bus layer names them.
 class SupervisorError : public std::runtime_error {
-public:
+  public:
     enum class Code { NotFound, InvalidArgument, AlreadyExists, SpawnFailed, Busy };
     SupervisorError(Code code, const std::string& what) : std::runtime_error(what), code_(code) {}
     Code code() const { return code_; }
 
-private:
+  private:
     Code code_;
 };
 
@@ -60,7 +60,7 @@ struct SupervisorOptions {
 // watches pidfds, reaps every child (it is a subreaper), stops with
 // killSignal then SIGKILL, and restarts what dies unasked.
 class Supervisor {
-public:
+  public:
     using Listener = std::function<void(const SupervisorEvent&)>;
     using Done = std::function<void()>;
 
@@ -105,7 +105,7 @@ public:
     // Deletes rotated files older than each file's maxAge; run periodically.
     void pruneLogs();
 
-private:
+  private:
     void spawnRun(Process& p);
     void onExit(Process& p, ExitStatus status);
     void afterExit(Process& p, ExitStatus status, std::chrono::milliseconds uptime);
@@ -114,6 +114,10 @@ private:
     void remove(Process& p);
     void finish(Process& p);
     void sweepGroup(pid_t pgid, int signal, Millis timeout);
+    // With killTree: processes the app left behind outside its group and
+    // tree (found by the FOREVER_UID in their environment) get killSignal,
+    // then SIGKILL after killTimeout.
+    void stopStrays(const Process& p);
     void runAlert(Process& p);
     void emit(SupervisorEvent::Kind kind, Process& p, std::string reason = {});
     std::string generateUid();
