@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""The table survives foreverd: after SIGKILL or a clean stop a new foreverd
+brings every app back exactly once; a corrupt state file is reported and
+kept aside; stopped apps stay stopped."""
+
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+
+from forever_harness import (Env, descendants, ensure_sandbox, pid_alive, run,  # noqa: E402
+                             wait_for)
+
+ensure_sandbox()
+
+
+def instances(script):
+    """pids of live processes running `script` (anywhere below us)."""
+    out = []
+    for pid in descendants(os.getpid()):
+        try:
+            with open('/proc/%d/cmdline' % pid, 'rb') as f:
+                argv = f.read().split(b'\0')
+        except OSError:
+            continue
+        if script.encode() in argv:
+            out.append(pid)
+    return out
+
+
+def state_file(env):
+    return os.path.join(env.state_home, 'forever', 'processes.json')
+
+
+def test_kill9_then_restore_exactly_once():
+    with Env() as env:
+        d = env.start_daemon()
+        app = env.fixture('forever_app.js')
+        for uid in ('one', 'two', 'three'):
+            env.ctl('start', '--uid', uid, app, uid)
+        env.ctl('start', '--uid', 'gone', app, 'gone')
+        env.ctl('stop', 'gone')
+        before = {p['uid']: p['pid'] for p in env.ctl_json('list')}
+        assert sorted(before) == ['one', 'three', 'two']
+        saved = json.load(open(state_file(env)))
+        assert saved['version'] == 1 and len(saved['processes']) == 3
+        assert os.stat(os.path.dirname(state_file(env))).st_mode & 0o777 == 0o700
+
+        d.kill9()
+        # The apps outlive a SIGKILLed daemon (as under systemd without a
+        # cgroup kill); the new daemon must not run them twice.
+        assert all(pid_alive(pid) for pid in before.values())
+        env.start_daemon()
+        after = {p['uid']: p for p in env.ctl_json('list')}
+        assert sorted(after) == ['one', 'three', 'two'], after
+        for uid, p in after.items():
+            assert p['state'] == 'running' and p['pid'] != before[uid], p
+        wait_for(lambda: not any(pid_alive(pid) for pid in before.values()),
+                 timeout=5, what='the old instances to be gone')
+        time.sleep(0.3)
+        assert sorted(instances(app)) == sorted(p['pid'] for p in after.values())
+        assert 'gone' not in after
+
+
+def test_clean_stop_then_restore():
+    with Env() as env:
+        d = env.start_daemon()
+        app = env.fixture('forever_app.js')
+        env.ctl('start', '--uid', 'keep', '-m', 7, '--killSignal', 'SIGINT', app)
+        old = env.ctl_json('list')[0]
+        assert d.stop() == 0
+        assert not pid_alive(old['pid'])
+        env.start_daemon()
+        new = env.ctl_json('list')
+        assert len(new) == 1 and new[0]['uid'] == 'keep' and new[0]['state'] == 'running'
+        assert new[0]['workingDir'] == old['workingDir'] and new[0]['script'] == old['script']
+        saved = json.load(open(state_file(env)))['processes'][0]['spec']
+        assert saved['max'] == 7 and saved['killSignal'] == 'SIGINT'
+        assert instances(app) == [new[0]['pid']]
+
+
+def test_corrupt_state_is_reported_and_kept():
+    with Env(journal=True) as env:
+        path = state_file(env)
+        os.makedirs(os.path.dirname(path), mode=0o700)
+        with open(path, 'w') as f:
+            f.write('{"version": 1, "processes": [{"spec": {"script": "/x.js"')  # half-written
+        env.start_daemon()
+        assert env.ctl_json('list') == []
+        kept = [n for n in os.listdir(os.path.dirname(path)) if n.startswith('processes.json.corrupt-')]
+        assert len(kept) == 1, os.listdir(os.path.dirname(path))
+        assert open(os.path.join(os.path.dirname(path), kept[0])).read().startswith('{"version": 1')
+        entries = env.wait_journal(SYSLOG_IDENTIFIER='foreverd', PRIORITY='2')
+        assert any('unreadable' in e['MESSAGE'] and kept[0] in e['MESSAGE'] for e in entries), entries
+        # And the daemon keeps working and saving.
+        env.ctl('start', '--uid', 'fresh', env.fixture('forever_app.js'))
+        wait_for(lambda: json.load(open(path))['processes'][0]['spec']['uid'] == 'fresh',
+                 what='the new table to be saved')
+
+
+def test_unrestorable_entry_is_reported_not_dropped_silently():
+    with Env(journal=True) as env:
+        path = state_file(env)
+        os.makedirs(os.path.dirname(path), mode=0o700)
+        good = {'spec': {'uid': 'ok', 'script': env.fixture('forever_app.js'), 'command': 'node',
+                         'workingDir': env.home}, 'state': 'running', 'restarts': 2}
+        bad = {'spec': {'uid': 'bad', 'script': env.fixture('forever_app.js'), 'bogus': 1},
+               'state': 'running'}
+        json.dump({'version': 1, 'processes': [good, bad]}, open(path, 'w'))
+        env.start_daemon()
+        listed = env.ctl_json('list')
+        assert [p['uid'] for p in listed] == ['ok'] and listed[0]['restarts'] == 2, listed
+        entries = env.wait_journal(SYSLOG_IDENTIFIER='foreverd',
+                                   predicate=lambda es: any('bogus' in e['MESSAGE'] for e in es))
+        assert entries
+
+
+if __name__ == '__main__':
+    sys.exit(run())
