@@ -11,12 +11,12 @@ namespace forever::cli {
 
 // A command line the user must fix; printed as one line, exit code 2.
 class UsageError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 struct Invocation {
-    std::string action;  // empty when only --help/--version was given
+    std::string action;                   // empty when only --help/--version was given
     std::vector<std::string> operands;    // TARGET, PID, SCRIPT (first)...
     std::vector<std::string> scriptArgs;  // start: everything after SCRIPT
 
@@ -60,7 +60,7 @@ struct ActionInfo {
     unsigned maxOperands = 0;
 };
 struct OptionInfo {
-    std::string longName;  // "--minUptime"
+    std::string longName;   // "--minUptime"
     std::string shortName;  // "-m" or ""
     std::string valueName;  // "MS" or "" for a flag
     std::string help;

@@ -24,12 +24,12 @@ BusClient::BusClient(bool systemBus) : systemBus_(systemBus) {
     }
     try {
         // 1.2's createConnection() would open the *system* bus: be explicit.
-        connection_ = systemBus ? sdbus::createSystemBusConnection()
-                                : sdbus::createSessionBusConnection();
+        connection_ =
+            systemBus ? sdbus::createSystemBusConnection() : sdbus::createSessionBusConnection();
     } catch (const sdbus::Error& e) {
-        throw CliError(kExitNotRunning, fmt::format("cannot connect to the {} bus: {}",
-                                                    systemBus ? "system" : "session",
-                                                    e.getMessage()));
+        throw CliError(kExitNotRunning,
+                       fmt::format("cannot connect to the {} bus: {}",
+                                   systemBus ? "system" : "session", e.getMessage()));
     }
     // Stop waits for processes to die (killTimeout, 5 s by default, each).
     connection_->setMethodCallTimeout(std::chrono::seconds(120));

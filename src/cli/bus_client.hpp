@@ -1,8 +1,8 @@
 #pragma once
 
+#include <sdbus-c++/sdbus-c++.h>
 #include <map>
 #include <memory>
-#include <sdbus-c++/sdbus-c++.h>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,12 +14,12 @@ namespace forever::cli {
 // A failure the user should read as one line; `exitCode` follows the
 // convention of systemctl (1 generic, 3 not running, 4 no such process).
 class CliError : public std::runtime_error {
-public:
+  public:
     CliError(int exitCode, const std::string& message)
         : std::runtime_error(message), exitCode_(exitCode) {}
     int exitCode() const { return exitCode_; }
 
-private:
+  private:
     int exitCode_;
 };
 
@@ -34,11 +34,11 @@ enum ExitCode {
 using Properties = std::map<std::string, sdbus::Variant>;
 
 class ManagerProxy : public sdbus::ProxyInterfaces<org::forever::Forever1::Manager_proxy> {
-public:
+  public:
     ManagerProxy(sdbus::IConnection& connection);
     ~ManagerProxy();
 
-private:
+  private:
     // The CLI does not subscribe to signals (no AddMatch round trips); these
     // exist because the generated class declares them.
     void onProcessStarted(const sdbus::ObjectPath&, const std::string&, const uint32_t&) override {}
@@ -53,7 +53,7 @@ private:
 // The CLI's one connection to foreverd. Every call goes through `call`,
 // which turns D-Bus errors into CliErrors with a message a user can act on.
 class BusClient {
-public:
+  public:
     explicit BusClient(bool systemBus);
     ManagerProxy& manager() { return *manager_; }
 
@@ -66,7 +66,7 @@ public:
         }
     }
 
-private:
+  private:
     CliError translate(const sdbus::Error& e) const;
 
     bool systemBus_;

@@ -177,7 +177,12 @@ std::string resolve(const fs::path& base, const std::string& path) {
     if (path.rfind("~/", 0) == 0 && std::getenv("HOME")) {
         p = fs::path(std::getenv("HOME")) / path.substr(2);
     }
-    return (p.is_absolute() ? p : base / p).lexically_normal().string();
+    fs::path out = (p.is_absolute() ? p : base / p).lexically_normal();
+    // "a/.." normalises to "a/": no trailing slash in what users see.
+    if (!out.has_filename() && out.has_parent_path() && out != out.root_path()) {
+        out = out.parent_path();
+    }
+    return out.string();
 }
 
 class AppReader {

@@ -55,7 +55,7 @@ off_t lastLinesOffset(int fd, off_t size, unsigned lines) {
 }
 
 class LineReader {
-public:
+  public:
     // Returns false when emit asked to stop.
     bool read(int fd, const std::function<bool(const std::string&)>& emit) {
         char buffer[65536];
@@ -66,7 +66,8 @@ public:
             }
             pending_.append(buffer, static_cast<size_t>(n));
             size_t start = 0;
-            for (size_t nl; (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1) {
+            for (size_t nl; (nl = pending_.find('\n', start)) != std::string::npos;
+                 start = nl + 1) {
                 if (!emit(pending_.substr(start, nl - start))) {
                     return false;
                 }
@@ -76,7 +77,7 @@ public:
     }
     void reset() { pending_.clear(); }
 
-private:
+  private:
     std::string pending_;
 };
 
@@ -99,9 +100,9 @@ bool tailFile(const std::string& path, unsigned lines, bool follow,
 
     forever::UniqueFd inotify(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     std::string dir = std::filesystem::path(path).parent_path().string();
-    if (!inotify || ::inotify_add_watch(inotify.get(), dir.empty() ? "." : dir.c_str(),
-                                        IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM |
-                                            IN_DELETE) < 0) {
+    if (!inotify ||
+        ::inotify_add_watch(inotify.get(), dir.empty() ? "." : dir.c_str(),
+                            IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0) {
         error = fmt::format("cannot watch {}: {}", dir, std::strerror(errno));
         return false;
     }
@@ -119,8 +120,8 @@ bool tailFile(const std::string& path, unsigned lines, bool follow,
             return true;
         }
         struct stat now {};
-        bool replaced = ::stat(path.c_str(), &now) == 0 &&
-                        (now.st_ino != st.st_ino || now.st_dev != st.st_dev);
+        bool replaced =
+            ::stat(path.c_str(), &now) == 0 && (now.st_ino != st.st_ino || now.st_dev != st.st_dev);
         off_t position = ::lseek(fd.get(), 0, SEEK_CUR);
         bool truncated = !replaced && now.st_size < position;
         if (replaced || truncated) {

@@ -22,7 +22,7 @@ struct ProcessView {
     std::string state;
     uint32_t restarts = 0;
     uint64_t startedAtUs = 0;  // CLOCK_REALTIME
-    int32_t exitCode = -1;  // -1: no exit status (never exited, or a signal)
+    int32_t exitCode = -1;     // -1: no exit status (never exited, or a signal)
     int32_t exitSignal = 0;
     std::string logFile, outFile, errFile;
     uint64_t memory = 0;

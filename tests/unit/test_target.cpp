@@ -36,4 +36,6 @@ TEST_CASE("relative paths resolve against the caller's directory") {
     CHECK(resolveTarget("../api/server.js", kTable, "/srv/web") == std::vector<size_t>{0});
 }
 
-TEST_CASE("empty target matches nothing") { CHECK(resolveTarget("", kTable).empty()); }
+TEST_CASE("empty target matches nothing") {
+    CHECK(resolveTarget("", kTable).empty());
+}
