@@ -217,6 +217,25 @@ def test_restart_while_stopping_never_double_spawns():
         assert r.returncode in (0, 1), r
 
 
+def test_restart_while_waiting_to_restart():
+    with Env() as env:
+        env.start_daemon()
+        script = env.fixture('crash_after.js')
+        env.ctl('start', '--uid', 'slow', '--minUptime', 0, '--restartDelay', 3000, script, 100, 1)
+        wait_for(lambda: proc(env, 'slow')['state'] == 'waiting', what='the restart delay')
+        t0 = time.monotonic()
+        env.ctl('restart', 'slow')  # now, not in 3 s
+        p = proc(env, 'slow')
+        assert p['pid'] and time.monotonic() - t0 < 1.5, p
+        # The cancelled delayed restart must not spawn a second instance.
+        time.sleep(0.05)
+        assert len(node_children(env, 'crash_after.js')) <= 1
+        env.ctl('stop', 'slow')
+        time.sleep(3.2)
+        assert not node_children(env, 'crash_after.js')
+        assert env.ctl_json('list') == []
+
+
 def test_stopbypid():
     with Env() as env:
         env.start_daemon()
