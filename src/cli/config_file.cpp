@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cli/args.hpp"
+#include "cli/spec_builder.hpp"
 #include "core/process_spec.hpp"
 
 namespace forever::cli {
@@ -172,19 +173,6 @@ bool isFile(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-std::string resolve(const fs::path& base, const std::string& path) {
-    fs::path p(path);
-    if (path.rfind("~/", 0) == 0 && std::getenv("HOME")) {
-        p = fs::path(std::getenv("HOME")) / path.substr(2);
-    }
-    fs::path out = (p.is_absolute() ? p : base / p).lexically_normal();
-    // "a/.." normalises to "a/": no trailing slash in what users see.
-    if (!out.has_filename() && out.has_parent_path() && out != out.root_path()) {
-        out = out.parent_path();
-    }
-    return out.string();
-}
-
 class AppReader {
   public:
     AppReader(const SourceMap& map, std::string name, fs::path base, std::string profile)
@@ -265,19 +253,19 @@ class AppReader {
         }
         fs::path sourceBase = base_;
         if (spec.contains("sourceDir")) {
-            sourceBase = resolve(base_, spec["sourceDir"]);
+            sourceBase = resolvePath(base_, spec["sourceDir"]);
             spec["sourceDir"] = sourceBase.string();
         }
-        spec["script"] = resolve(sourceBase, spec["script"]);
+        spec["script"] = resolvePath(sourceBase, spec["script"]);
         if (!isFile(spec["script"])) {
             fail(pointer + "/script",
                  fmt::format("script not found: {}", spec["script"].get<std::string>()));
         }
         spec["workingDir"] =
-            spec.contains("workingDir") ? resolve(base_, spec["workingDir"]) : base_.string();
+            spec.contains("workingDir") ? resolvePath(base_, spec["workingDir"]) : base_.string();
         for (const char* key : {"logFile", "outFile", "errFile", "pidFile"}) {
             if (spec.contains(key)) {
-                spec[key] = resolve(base_, spec[key]);
+                spec[key] = resolvePath(base_, spec[key]);
             }
         }
         if (!profileEnv.is_null()) {

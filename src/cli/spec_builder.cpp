@@ -11,7 +11,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string absoluteFrom(const fs::path& base, const std::string& path) {
+// Keys whose values are milliseconds/counts: D-Bus type t (or i for max).
+bool isSignedKey(const std::string& key) {
+    return key == "max";
+}
+
+}  // namespace
+
+std::string resolvePath(const fs::path& base, const std::string& path) {
     fs::path p(path);
     if (path.rfind("~/", 0) == 0 && std::getenv("HOME")) {
         p = fs::path(std::getenv("HOME")) / path.substr(2);
@@ -23,13 +30,6 @@ std::string absoluteFrom(const fs::path& base, const std::string& path) {
     }
     return out.string();
 }
-
-// Keys whose values are milliseconds/counts: D-Bus type t (or i for max).
-bool isSignedKey(const std::string& key) {
-    return key == "max";
-}
-
-}  // namespace
 
 std::map<std::string, std::string> currentEnvironment() {
     std::map<std::string, std::string> out;
@@ -48,26 +48,26 @@ json buildStartSpec(const Invocation& inv, const fs::path& cwd,
     json spec = inv.spec;
     fs::path sourceBase = cwd;
     if (spec.contains("sourceDir")) {
-        sourceBase = absoluteFrom(cwd, spec["sourceDir"].get<std::string>());
+        sourceBase = resolvePath(cwd, spec["sourceDir"].get<std::string>());
         spec["sourceDir"] = sourceBase.string();
     }
-    spec["script"] = absoluteFrom(sourceBase, inv.operands.at(0));
+    spec["script"] = resolvePath(sourceBase, inv.operands.at(0));
     spec["args"] = inv.scriptArgs;
     spec["workingDir"] = spec.contains("workingDir")
-                             ? absoluteFrom(cwd, spec["workingDir"].get<std::string>())
+                             ? resolvePath(cwd, spec["workingDir"].get<std::string>())
                              : cwd.string();
     fs::path logBase = cwd;
     if (spec.contains("path")) {
-        logBase = absoluteFrom(cwd, spec["path"].get<std::string>());
+        logBase = resolvePath(cwd, spec["path"].get<std::string>());
         spec.erase("path");
     }
     for (const char* key : {"logFile", "outFile", "errFile"}) {
         if (spec.contains(key)) {
-            spec[key] = absoluteFrom(logBase, spec[key].get<std::string>());
+            spec[key] = resolvePath(logBase, spec[key].get<std::string>());
         }
     }
     if (spec.contains("pidFile")) {
-        spec["pidFile"] = absoluteFrom(cwd, spec["pidFile"].get<std::string>());
+        spec["pidFile"] = resolvePath(cwd, spec["pidFile"].get<std::string>());
     }
     json env = json::object();
     for (const auto& [k, v] : environment) {

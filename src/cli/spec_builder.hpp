@@ -24,4 +24,7 @@ std::map<std::string, sdbus::Variant> toVariants(const nlohmann::json& spec);
 
 std::map<std::string, std::string> currentEnvironment();
 
+// `path` made absolute against `base` ("~/" is $HOME), normalised.
+std::string resolvePath(const std::filesystem::path& base, const std::string& path);
+
 }  // namespace forever::cli
