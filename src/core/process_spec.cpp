@@ -124,7 +124,8 @@ std::vector<std::string> asStrings(const json& v, const std::string& key) {
 
 const std::map<std::string, Reader>& readers() {
     static const std::map<std::string, Reader> table{
-        {"uid", [](ProcessSpec& s, const json& v, const std::string& k) { s.uid = asString(v, k); }},
+        {"uid",
+         [](ProcessSpec& s, const json& v, const std::string& k) { s.uid = asString(v, k); }},
         {"script",
          [](ProcessSpec& s, const json& v, const std::string& k) { s.script = asString(v, k); }},
         {"command",
@@ -135,8 +136,8 @@ const std::map<std::string, Reader>& readers() {
          [](ProcessSpec& s, const json& v, const std::string& k) { s.nodeArgs = asStrings(v, k); }},
         {"sourceDir",
          [](ProcessSpec& s, const json& v, const std::string& k) { s.sourceDir = asString(v, k); }},
-        {"workingDir",
-         [](ProcessSpec& s, const json& v, const std::string& k) { s.workingDir = asString(v, k); }},
+        {"workingDir", [](ProcessSpec& s, const json& v,
+                          const std::string& k) { s.workingDir = asString(v, k); }},
         {"env",
          [](ProcessSpec& s, const json& v, const std::string& k) {
              if (!v.is_object()) {
@@ -176,10 +177,8 @@ const std::map<std::string, Reader>& readers() {
          [](ProcessSpec& s, const json& v, const std::string& k) {
              s.logMaxAge = std::chrono::seconds(asInteger(v, k, 0));
          }},
-        {"max",
-         [](ProcessSpec& s, const json& v, const std::string& k) {
-             s.max = static_cast<int>(asInteger(v, k, -1));
-         }},
+        {"max", [](ProcessSpec& s, const json& v,
+                   const std::string& k) { s.max = static_cast<int>(asInteger(v, k, -1)); }},
         {"minUptime",
          [](ProcessSpec& s, const json& v, const std::string& k) { s.minUptime = asMillis(v, k); }},
         {"spinSleepTime",
@@ -198,26 +197,20 @@ const std::map<std::string, Reader>& readers() {
              }
              s.restart = *mode;
          }},
-        {"restartDelay",
-         [](ProcessSpec& s, const json& v, const std::string& k) { s.restartDelay = asMillis(v, k); }},
-        {"restartDelayMax",
-         [](ProcessSpec& s, const json& v, const std::string& k) {
-             s.restartDelayMax = asMillis(v, k);
-         }},
-        {"backoffResetAfter",
-         [](ProcessSpec& s, const json& v, const std::string& k) {
-             s.backoffResetAfter = asMillis(v, k);
-         }},
+        {"restartDelay", [](ProcessSpec& s, const json& v,
+                            const std::string& k) { s.restartDelay = asMillis(v, k); }},
+        {"restartDelayMax", [](ProcessSpec& s, const json& v,
+                               const std::string& k) { s.restartDelayMax = asMillis(v, k); }},
+        {"backoffResetAfter", [](ProcessSpec& s, const json& v,
+                                 const std::string& k) { s.backoffResetAfter = asMillis(v, k); }},
         {"crashLoopBurst",
          [](ProcessSpec& s, const json& v, const std::string& k) {
              s.crashLoopBurst = static_cast<unsigned>(asInteger(v, k, 1));
          }},
-        {"crashLoopInterval",
-         [](ProcessSpec& s, const json& v, const std::string& k) {
-             s.crashLoopInterval = asMillis(v, k);
-         }},
-        {"alertCommand",
-         [](ProcessSpec& s, const json& v, const std::string& k) { s.alertCommand = asString(v, k); }},
+        {"crashLoopInterval", [](ProcessSpec& s, const json& v,
+                                 const std::string& k) { s.crashLoopInterval = asMillis(v, k); }},
+        {"alertCommand", [](ProcessSpec& s, const json& v,
+                            const std::string& k) { s.alertCommand = asString(v, k); }},
         {"killSignal",
          [](ProcessSpec& s, const json& v, const std::string& k) {
              int sig = v.is_number_integer() ? static_cast<int>(v.get<int64_t>())
@@ -227,12 +220,14 @@ const std::map<std::string, Reader>& readers() {
              }
              s.killSignal = sig;
          }},
-        {"killTimeout",
-         [](ProcessSpec& s, const json& v, const std::string& k) { s.killTimeout = asMillis(v, k); }},
+        {"killTimeout", [](ProcessSpec& s, const json& v,
+                           const std::string& k) { s.killTimeout = asMillis(v, k); }},
         {"killTree",
          [](ProcessSpec& s, const json& v, const std::string& k) { s.killTree = asBool(v, k); }},
         {"pidFile",
          [](ProcessSpec& s, const json& v, const std::string& k) { s.pidFile = asString(v, k); }},
+        {"runAsUid", [](ProcessSpec& s, const json& v,
+                        const std::string& k) { s.runAsUid = asInteger(v, k, -1); }},
         {"maxMemory",
          [](ProcessSpec& s, const json& v, const std::string& k) {
              s.maxMemory = static_cast<uint64_t>(asInteger(v, k, 0));
@@ -311,6 +306,7 @@ json specToJson(const ProcessSpec& s) {
         {"killTree", s.killTree},
         {"pidFile", s.pidFile},
         {"maxMemory", s.maxMemory},
+        {"runAsUid", s.runAsUid},
     };
     j["spinSleepTime"] = s.spinSleepTime ? json(s.spinSleepTime->count()) : json(nullptr);
     return j;
@@ -319,7 +315,8 @@ json specToJson(const ProcessSpec& s) {
 namespace {
 bool isExecutable(const std::string& path) {
     struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
 }
 
 bool resolvesInPath(const std::string& command, const std::map<std::string, std::string>& env) {
@@ -346,7 +343,8 @@ bool resolvesInPath(const std::string& command, const std::map<std::string, std:
 
 void validateSpec(const ProcessSpec& spec) {
     if (!isValidUid(spec.uid)) {
-        throw SpecError(fmt::format("invalid uid '{}': use printable characters, no '/'", spec.uid));
+        throw SpecError(
+            fmt::format("invalid uid '{}': use printable characters, no '/'", spec.uid));
     }
     if (spec.script.empty() || spec.script.front() != '/') {
         throw SpecError(fmt::format("script '{}' must be an absolute path", spec.script));

@@ -23,8 +23,8 @@ std::optional<RestartMode> parseRestartMode(const std::string& text);
 // a pid. Keys in JSON are forever.json's camelCase names.
 struct ProcessSpec {
     std::string uid;
-    std::string script;   // absolute path of the script or program
-    std::string command;  // interpreter ("node"); empty: run the script itself
+    std::string script;                 // absolute path of the script or program
+    std::string command;                // interpreter ("node"); empty: run the script itself
     std::vector<std::string> args;      // to the script
     std::vector<std::string> nodeArgs;  // to the interpreter, before the script
     std::string sourceDir;
@@ -60,6 +60,9 @@ struct ProcessSpec {
     Millis killTimeout{5000};
     bool killTree = false;
     std::string pidFile;
+    // System mode only: the user who started it, whose uid the process runs
+    // as and who (besides root) may stop it. Set by foreverd, never a client.
+    int64_t runAsUid = -1;
 
     // The argv executed: [command, nodeArgs..., script, args...] or
     // [script, args...].
@@ -68,7 +71,7 @@ struct ProcessSpec {
 
 // A spec that failed validation; `what()` names the key and the problem.
 class SpecError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

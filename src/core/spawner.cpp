@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
-#include "core/pidfd.hpp"
 #include <sys/wait.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
+#include "core/pidfd.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -18,8 +20,8 @@ namespace forever {
 
 bool isSupervisorOnlyVariable(const std::string& name) {
     return name == "NOTIFY_SOCKET" || name.rfind("WATCHDOG_", 0) == 0 ||
-           name.rfind("LISTEN_", 0) == 0 || name == "INVOCATION_ID" ||
-           name == "JOURNAL_STREAM" || name == "MANAGERPID" || name == "SYSTEMD_EXEC_PID";
+           name.rfind("LISTEN_", 0) == 0 || name == "INVOCATION_ID" || name == "JOURNAL_STREAM" ||
+           name == "MANAGERPID" || name == "SYSTEMD_EXEC_PID";
 }
 
 namespace {
@@ -29,7 +31,7 @@ struct ChildFailure {
     int stage;
     int error;
 };
-enum Stage { kStdio = 1, kJournal, kChdir, kExec };
+enum Stage { kStdio = 1, kJournal, kChdir, kUser, kExec };
 
 const char* stageText(int stage) {
     switch (stage) {
@@ -39,6 +41,8 @@ const char* stageText(int stage) {
             return "cannot connect to journald";
         case kChdir:
             return "cannot change to the working directory";
+        case kUser:
+            return "cannot switch to the owner's user";
         default:
             return "cannot execute";
     }
@@ -119,6 +123,23 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
         cwd = std::filesystem::path(spec.script).parent_path().string();
     }
 
+    // System mode: the owner's identity, looked up before fork.
+    bool switchUser = spec.runAsUid >= 0 && static_cast<uid_t>(spec.runAsUid) != ::geteuid();
+    gid_t runGid = 0;
+    std::string runUser;
+    if (switchUser) {
+        struct passwd pw {};
+        struct passwd* found = nullptr;
+        std::vector<char> buf(16384);
+        if (::getpwuid_r(static_cast<uid_t>(spec.runAsUid), &pw, buf.data(), buf.size(), &found) !=
+                0 ||
+            !found) {
+            throw SpawnError(fmt::format("no user with uid {}", spec.runAsUid));
+        }
+        runGid = pw.pw_gid;
+        runUser = pw.pw_name;
+    }
+
     int errorPipe[2];
     if (::pipe2(errorPipe, O_CLOEXEC) < 0) {
         throw SpawnError(fmt::format("pipe: {}", std::strerror(errno)));
@@ -176,6 +197,10 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
         moveTo(in, 0, ep);
         moveTo(out, 1, ep);
         moveTo(err, 2, ep);
+        if (switchUser && (::initgroups(runUser.c_str(), runGid) < 0 || ::setgid(runGid) < 0 ||
+                           ::setuid(static_cast<uid_t>(spec.runAsUid)) < 0)) {
+            failInChild(ep, kUser);
+        }
         if (::chdir(cwd.c_str()) < 0) {
             failInChild(ep, kChdir);
         }
@@ -203,8 +228,8 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
         if (failure.stage == kJournal || failure.stage == kStdio) {
             what = spec.uid;
         }
-        throw SpawnError(fmt::format("{} {}: {}", stageText(failure.stage), what,
-                                     std::strerror(failure.error)));
+        throw SpawnError(
+            fmt::format("{} {}: {}", stageText(failure.stage), what, std::strerror(failure.error)));
     }
 
     SpawnedProcess spawned;

@@ -2,8 +2,8 @@
 
 #include <systemd/sd-event.h>
 
-#include <functional>
 #include <sdbus-c++/IConnection.h>
+#include <functional>
 
 namespace forever {
 
@@ -11,7 +11,7 @@ namespace forever {
 // an io source on the bus fd and a timer, both re-armed from the connection's
 // poll data before every loop iteration (how sd-bus attaches itself).
 class BusAttachment {
-public:
+  public:
     // `onFailure` runs when the connection breaks (bus daemon gone).
     BusAttachment(sd_event* event, sdbus::IConnection& connection,
                   std::function<void(const std::string&)> onFailure);
@@ -22,7 +22,7 @@ public:
     // Handles everything pending right now.
     void process();
 
-private:
+  private:
     static int onPrepare(sd_event_source* s, void* self);
     static int onIo(sd_event_source* s, int fd, uint32_t revents, void* self);
     static int onTime(sd_event_source* s, uint64_t usec, void* self);

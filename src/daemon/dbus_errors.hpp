@@ -14,6 +14,7 @@ inline const std::string kAlreadyExists = "org.forever.Forever1.Error.AlreadyExi
 inline const std::string kSpawnFailed = "org.forever.Forever1.Error.SpawnFailed";
 inline const std::string kBusy = "org.forever.Forever1.Error.Busy";
 inline const std::string kFailed = "org.forever.Forever1.Error.Failed";
+inline const std::string kAccessDenied = "org.forever.Forever1.Error.AccessDenied";
 
 // The error reply for whatever a handler threw. sdbus-c++ 1.2 turns only
 // sdbus::Error into a reply; anything else escaping a handler wedges the

@@ -37,9 +37,8 @@ void ForeverService::onEvent(const SupervisorEvent& e) {
     auto path = [&] { return sdbus::ObjectPath(processObjectPath(uid)); };
     switch (e.kind) {
         case SupervisorEvent::Kind::Added:
-            objects_[uid] =
-                std::make_unique<ProcessObject>(getObject().getConnection(), supervisor_, p,
-                                                figures_[uid]);
+            objects_[uid] = std::make_unique<ProcessObject>(getObject().getConnection(),
+                                                            supervisor_, p, figures_[uid], access_);
             break;
         case SupervisorEvent::Kind::Removed:
             objects_.erase(uid);
@@ -65,7 +64,8 @@ void ForeverService::onEvent(const SupervisorEvent& e) {
         case SupervisorEvent::Kind::LogError:
             break;
     }
-    if (auto it = objects_.find(uid); it != objects_.end() && e.kind != SupervisorEvent::Kind::Added) {
+    if (auto it = objects_.find(uid);
+        it != objects_.end() && e.kind != SupervisorEvent::Kind::Added) {
         it->second->announceChanges();
     }
 }
@@ -74,6 +74,9 @@ sdbus::ObjectPath ForeverService::Start(const std::map<std::string, sdbus::Varia
     return guarded([&] {
         nlohmann::json object = specDefaults_;
         object.update(specVariantsToJson(spec));
+        if (access_) {
+            access_->prepareStart(getObject(), object);
+        }
         if (!object.contains("env")) {
             // A caller that sends no environment gets the daemon's, as a
             // forever monitor would pass its own to the child.
@@ -84,11 +87,26 @@ sdbus::ObjectPath ForeverService::Start(const std::map<std::string, sdbus::Varia
     });
 }
 
+std::vector<Process*> ForeverService::controllable(const std::vector<Process*>& all, bool strict) {
+    if (!access_) {
+        return all;
+    }
+    std::vector<Process*> out;
+    for (Process* p : all) {
+        if (strict) {
+            access_->checkMayControl(getObject(), *p);
+        }
+        if (access_->mayControl(getObject(), *p)) {
+            out.push_back(p);
+        }
+    }
+    return out;
+}
+
 std::vector<Process*> ForeverService::resolveOrThrow(const std::string& target) {
     auto found = supervisor_.resolve(target);
     if (found.empty()) {
-        throw sdbus::Error(dbus_errors::kNotFound,
-                           fmt::format("no process matches '{}'", target));
+        throw sdbus::Error(dbus_errors::kNotFound, fmt::format("no process matches '{}'", target));
     }
     return found;
 }
@@ -127,12 +145,17 @@ void ForeverService::applyToAll(const std::vector<Process*>& processes, Action a
 }
 
 void ForeverService::Stop(sdbus::Result<std::vector<std::string>>&& result, std::string target) {
-    guarded([&] { applyToAll(resolveOrThrow(target), &Supervisor::stop, std::move(result)); });
+    guarded([&] {
+        applyToAll(controllable(resolveOrThrow(target), true), &Supervisor::stop,
+                   std::move(result));
+    });
 }
 
-void ForeverService::Restart(sdbus::Result<std::vector<std::string>>&& result,
-                             std::string target) {
-    guarded([&] { applyToAll(resolveOrThrow(target), &Supervisor::restart, std::move(result)); });
+void ForeverService::Restart(sdbus::Result<std::vector<std::string>>&& result, std::string target) {
+    guarded([&] {
+        applyToAll(controllable(resolveOrThrow(target), true), &Supervisor::restart,
+                   std::move(result));
+    });
 }
 
 namespace {
@@ -146,12 +169,17 @@ std::vector<Process*> everyProcess(const Supervisor& supervisor) {
 }  // namespace
 
 void ForeverService::StopAll(sdbus::Result<std::vector<std::string>>&& result) {
-    guarded([&] { applyToAll(everyProcess(supervisor_), &Supervisor::stop, std::move(result)); });
+    guarded([&] {
+        applyToAll(controllable(everyProcess(supervisor_), false), &Supervisor::stop,
+                   std::move(result));
+    });
 }
 
 void ForeverService::RestartAll(sdbus::Result<std::vector<std::string>>&& result) {
-    guarded(
-        [&] { applyToAll(everyProcess(supervisor_), &Supervisor::restart, std::move(result)); });
+    guarded([&] {
+        applyToAll(controllable(everyProcess(supervisor_), false), &Supervisor::restart,
+                   std::move(result));
+    });
 }
 
 void ForeverService::StopByPid(sdbus::Result<std::string>&& result, uint32_t pid) {
@@ -162,6 +190,7 @@ void ForeverService::StopByPid(sdbus::Result<std::string>&& result, uint32_t pid
             throw sdbus::Error(dbus_errors::kNotFound,
                                fmt::format("pid {} is not a process forever supervises", pid));
         }
+        controllable({p}, true);
         std::string uid = p->spec.uid;
         auto shared = std::make_shared<sdbus::Result<std::string>>(std::move(result));
         supervisor_.stop(*p, [shared, uid] { shared->returnResults(uid); });
@@ -195,18 +224,26 @@ sdbus::ObjectPath ForeverService::GetProcess(const std::string& target) {
         auto found = resolveOrThrow(target);
         if (found.size() > 1) {
             throw sdbus::Error(dbus_errors::kInvalidArgument,
-                               fmt::format("'{}' matches {} processes; use an index or uid",
-                                           target, found.size()));
+                               fmt::format("'{}' matches {} processes; use an index or uid", target,
+                                           found.size()));
         }
         return sdbus::ObjectPath(processObjectPath(found.front()->spec.uid));
     });
 }
 
 std::vector<std::string> ForeverService::CleanLogs() {
-    return guarded([&] { return supervisor_.cleanLogs(); });
+    return guarded([&] {
+        // It deletes files of every user's processes.
+        if (access_ && !access_->privileged(getObject())) {
+            throw sdbus::Error(dbus_errors::kAccessDenied, "cleanlogs is for root");
+        }
+        return supervisor_.cleanLogs();
+    });
 }
 
-std::string ForeverService::Version() { return FOREVER_VERSION; }
+std::string ForeverService::Version() {
+    return FOREVER_VERSION;
+}
 
 uint32_t ForeverService::ProcessCount() {
     return static_cast<uint32_t>(supervisor_.processes().size());

@@ -1,12 +1,13 @@
 #pragma once
 
-#include <map>
-#include <nlohmann/json.hpp>
-#include <memory>
 #include <sdbus-c++/sdbus-c++.h>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/supervisor.hpp"
+#include "daemon/access_policy.hpp"
 #include "daemon/journal_events.hpp"
 #include "daemon/process_object.hpp"
 #include "daemon/process_properties.hpp"
@@ -20,7 +21,7 @@ namespace forever {
 class ForeverService
     : public sdbus::AdaptorInterfaces<org::forever::Forever1::Manager_adaptor,
                                       sdbus::ObjectManager_adaptor, sdbus::Properties_adaptor> {
-public:
+  public:
     ForeverService(sdbus::IConnection& connection, Supervisor& supervisor, JournalEvents& journal,
                    std::map<std::string, std::string> defaultEnv);
     ~ForeverService();
@@ -29,10 +30,12 @@ public:
     void onEvent(const SupervisorEvent& event);
     // Spec keys (e.g. logMaxBytes) for Start() calls that leave them out.
     void setSpecDefaults(nlohmann::json defaults) { specDefaults_ = std::move(defaults); }
+    // Who may control which process (system mode); unset: everyone.
+    void setAccessPolicy(const AccessPolicy* access) { access_ = access; }
     // Figures from the metrics sampler, by uid.
     ProcessFigures& figuresFor(const std::string& uid) { return figures_[uid]; }
 
-private:
+  private:
     sdbus::ObjectPath Start(const std::map<std::string, sdbus::Variant>& spec) override;
     void Stop(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void Restart(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
@@ -60,6 +63,10 @@ private:
     std::map<std::string, std::unique_ptr<ProcessObject>> objects_;
     std::map<std::string, ProcessFigures> figures_;
     nlohmann::json specDefaults_ = nlohmann::json::object();
+    const AccessPolicy* access_ = nullptr;
+    // The processes of `all` the caller may control; with `strict`, any
+    // other one is an AccessDenied error instead of being left out.
+    std::vector<Process*> controllable(const std::vector<Process*>& all, bool strict);
 };
 
 }  // namespace forever

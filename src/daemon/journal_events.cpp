@@ -53,11 +53,11 @@ void JournalEvents::record(const SupervisorEvent& e) {
     std::string code = p.hasExited ? std::to_string(p.lastExit.code) : "";
     std::string sig = p.hasExited && p.lastExit.signal ? std::to_string(p.lastExit.signal) : "";
     sd_journal_send("MESSAGE=%s", entry.message.c_str(), "PRIORITY=%d", entry.priority,
-                    "SYSLOG_IDENTIFIER=foreverd", "FOREVER_UID=%s", uid.c_str(),
-                    "FOREVER_EVENT=%s", entry.event, "FOREVER_PID=%d", p.pid ? p.pid : p.lastPid,
-                    "FOREVER_SCRIPT=%s", p.spec.script.c_str(), "FOREVER_RESTARTS=%u",
-                    p.restarts, "FOREVER_EXIT_CODE=%s", code.c_str(), "FOREVER_EXIT_SIGNAL=%s",
-                    sig.c_str(), "FOREVER_REASON=%s", e.reason.c_str(), nullptr);
+                    "SYSLOG_IDENTIFIER=foreverd", "FOREVER_UID=%s", uid.c_str(), "FOREVER_EVENT=%s",
+                    entry.event, "FOREVER_PID=%d", p.pid ? p.pid : p.lastPid, "FOREVER_SCRIPT=%s",
+                    p.spec.script.c_str(), "FOREVER_RESTARTS=%u", p.restarts,
+                    "FOREVER_EXIT_CODE=%s", code.c_str(), "FOREVER_EXIT_SIGNAL=%s", sig.c_str(),
+                    "FOREVER_REASON=%s", e.reason.c_str(), nullptr);
 }
 
 void JournalEvents::daemonMessage(int priority, const std::string& message) {

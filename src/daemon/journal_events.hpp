@@ -10,13 +10,13 @@ namespace forever {
 // FOREVER_EVENT=, ...), so `journalctl FOREVER_UID=my-app` tells an app's
 // whole story next to its own output. Without journald they go to stderr.
 class JournalEvents {
-public:
+  public:
     explicit JournalEvents(bool journal) : journal_(journal) {}
     void record(const SupervisorEvent& event);
     // Something about the daemon itself (not one process).
     void daemonMessage(int priority, const std::string& message);
 
-private:
+  private:
     bool journal_;
 };
 

@@ -1,31 +1,32 @@
 // foreverd: the supervisor daemon. One thread, one sd-event loop: D-Bus,
 // signals, child exits, timers and log pipes all run on it.
-#include <charconv>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <syslog.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
+#include <charconv>
 
+#include <fmt/format.h>
+#include <sdbus-c++/sdbus-c++.h>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sdbus-c++/sdbus-c++.h>
 #include <string>
 
 #include "config.h"
 #include "core/state_store.hpp"
-#include "daemon/metrics_sampler.hpp"
 #include "core/supervisor.hpp"
+#include "daemon/access_policy.hpp"
 #include "daemon/bus_attachment.hpp"
 #include "daemon/forever_service.hpp"
 #include "daemon/journal_events.hpp"
+#include "daemon/metrics_sampler.hpp"
 #include "daemon/sd_event_loop.hpp"
 
 extern char** environ;
@@ -135,7 +136,9 @@ std::optional<Options> parseOptions(int argc, char** argv) {
         }
     }
     if (o.system && o.stateDir == xdgDir("XDG_STATE_HOME", ".local/state") / "forever") {
-        o.stateDir = "/var/lib/forever";
+        // systemd's StateDirectory=forever passes it; /var/lib/forever otherwise.
+        const char* given = std::getenv("STATE_DIRECTORY");
+        o.stateDir = given && *given == '/' ? given : "/var/lib/forever";
     }
     if (o.logDir.empty()) {
         o.logDir = o.stateDir / "logs";
@@ -241,6 +244,8 @@ int run(const Options& options) {
     }
     service = std::make_unique<ForeverService>(*connection, supervisor, events, environmentMap());
     service->setSpecDefaults(options.specDefaults);
+    AccessPolicy access(options.system);
+    service->setAccessPolicy(&access);
     MetricsSampler sampler(
         loop, supervisor, options.sampleInterval,
         [&](const std::string& uid) -> ProcessFigures& { return service->figuresFor(uid); },

@@ -1,6 +1,7 @@
 #include "daemon/process_object.hpp"
 
 #include "core/supervisor.hpp"
+#include "daemon/access_policy.hpp"
 #include "daemon/dbus_errors.hpp"
 #include "daemon/process_properties.hpp"
 
@@ -9,11 +10,13 @@ namespace forever {
 using dbus_errors::guarded;
 
 ProcessObject::ProcessObject(sdbus::IConnection& connection, Supervisor& supervisor,
-                             Process& process, const ProcessFigures& figures)
+                             Process& process, const ProcessFigures& figures,
+                             const AccessPolicy* access)
     : AdaptorInterfaces(connection, processObjectPath(process.spec.uid)),
       supervisor_(supervisor),
       process_(process),
-      figures_(figures) {
+      figures_(figures),
+      access_(access) {
     registerAdaptor();
     emitInterfacesAddedSignal({org::forever::Forever1::Process_adaptor::INTERFACE_NAME});
 }
@@ -29,8 +32,15 @@ void ProcessObject::announceChanges() {
                                  "ExitSignal", "RecentCrashes", "Reason"});
 }
 
+void ProcessObject::checkAccess() {
+    if (access_) {
+        access_->checkMayControl(getObject(), process_);
+    }
+}
+
 void ProcessObject::Stop(sdbus::Result<>&& result) {
     guarded([&] {
+        checkAccess();
         auto shared = std::make_shared<sdbus::Result<>>(std::move(result));
         supervisor_.stop(process_, [shared] { shared->returnResults(); });
     });
@@ -38,6 +48,7 @@ void ProcessObject::Stop(sdbus::Result<>&& result) {
 
 void ProcessObject::Restart(sdbus::Result<>&& result) {
     guarded([&] {
+        checkAccess();
         auto shared = std::make_shared<sdbus::Result<>>(std::move(result));
         supervisor_.restart(process_, [shared] { shared->returnResults(); });
     });
@@ -45,6 +56,7 @@ void ProcessObject::Restart(sdbus::Result<>&& result) {
 
 void ProcessObject::Kill(const int32_t& signal) {
     guarded([&] {
+        checkAccess();
         if (signal <= 0 || signal >= 65) {
             throw sdbus::Error(dbus_errors::kInvalidArgument, "not a signal number");
         }

@@ -9,6 +9,7 @@ namespace forever {
 class Supervisor;
 struct Process;
 struct ProcessFigures;
+class AccessPolicy;
 
 // /org/forever/Forever1/process/<uid>: one supervised process on the bus.
 class ProcessObject
@@ -16,7 +17,7 @@ class ProcessObject
                                       sdbus::Properties_adaptor, sdbus::ManagedObject_adaptor> {
   public:
     ProcessObject(sdbus::IConnection& connection, Supervisor& supervisor, Process& process,
-                  const ProcessFigures& figures);
+                  const ProcessFigures& figures, const AccessPolicy* access);
     ~ProcessObject();
 
     // Emits PropertiesChanged for what moves during a process's life.
@@ -54,6 +55,8 @@ class ProcessObject
     Supervisor& supervisor_;
     Process& process_;
     const ProcessFigures& figures_;
+    const AccessPolicy* access_;
+    void checkAccess();
 };
 
 }  // namespace forever

@@ -12,7 +12,7 @@ namespace {
 
 // A source plus the callback it owns; unref on destruction cancels it.
 class SourceHandle : public EventLoop::Handle {
-public:
+  public:
     explicit SourceHandle(std::function<void()> callback) : callback_(std::move(callback)) {}
     ~SourceHandle() override {
         if (source_) {
@@ -30,7 +30,7 @@ public:
         return 0;
     }
 
-private:
+  private:
     std::function<void()> callback_;
     sd_event_source* source_ = nullptr;
 };
@@ -43,9 +43,13 @@ void check(int r, const char* what) {
 
 }  // namespace
 
-SdEventLoop::SdEventLoop() { check(sd_event_new(&event_), "sd_event_new"); }
+SdEventLoop::SdEventLoop() {
+    check(sd_event_new(&event_), "sd_event_new");
+}
 
-SdEventLoop::~SdEventLoop() { sd_event_unref(event_); }
+SdEventLoop::~SdEventLoop() {
+    sd_event_unref(event_);
+}
 
 std::chrono::steady_clock::time_point SdEventLoop::now() {
     uint64_t usec = 0;
@@ -56,8 +60,8 @@ std::chrono::steady_clock::time_point SdEventLoop::now() {
 
 EventLoop::HandlePtr SdEventLoop::addTimer(Millis delay, std::function<void()> fire) {
     auto handle = std::make_unique<SourceHandle>(std::move(fire));
-    uint64_t usec = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(delay).count());
+    uint64_t usec =
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(delay).count());
     check(sd_event_add_time_relative(
               event_, handle->slot(), CLOCK_MONOTONIC, usec, 1000,
               [](sd_event_source*, uint64_t, void* self) { return SourceHandle::dispatch(self); },
@@ -70,7 +74,9 @@ EventLoop::HandlePtr SdEventLoop::addReadable(int fd, std::function<void()> read
     auto handle = std::make_unique<SourceHandle>(std::move(ready));
     check(sd_event_add_io(
               event_, handle->slot(), fd, EPOLLIN,
-              [](sd_event_source*, int, uint32_t, void* self) { return SourceHandle::dispatch(self); },
+              [](sd_event_source*, int, uint32_t, void* self) {
+                  return SourceHandle::dispatch(self);
+              },
               handle.get()),
           "sd_event_add_io");
     return handle;
@@ -89,8 +95,12 @@ EventLoop::HandlePtr SdEventLoop::addDeferred(std::function<void()> run) {
     return handle;
 }
 
-int SdEventLoop::run() { return sd_event_loop(event_); }
+int SdEventLoop::run() {
+    return sd_event_loop(event_);
+}
 
-void SdEventLoop::exit(int code) { sd_event_exit(event_, code); }
+void SdEventLoop::exit(int code) {
+    sd_event_exit(event_, code);
+}
 
 }  // namespace forever

@@ -8,7 +8,7 @@ namespace forever {
 
 // The daemon's one loop: core's EventLoop seam implemented on sd-event.
 class SdEventLoop : public EventLoop {
-public:
+  public:
     SdEventLoop();
     ~SdEventLoop() override;
     SdEventLoop(const SdEventLoop&) = delete;
@@ -24,7 +24,7 @@ public:
     int run();
     void exit(int code);
 
-private:
+  private:
     sd_event* event_ = nullptr;
 };
 

@@ -1,8 +1,8 @@
 #pragma once
 
+#include <sdbus-c++/Types.h>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
-#include <sdbus-c++/Types.h>
 #include <string>
 
 namespace forever {

@@ -31,7 +31,8 @@ def test_destdir_install_layout():
         def has(suffix):
             return any(f.endswith(suffix) for f in files)
         for expected in ('bin/foreverd', 'bin/foreverctl', 'bin/forever',
-                         'systemd/user/forever.service',
+                         'systemd/user/forever.service', 'systemd/system/forever.service',
+                         'dbus-1/system.d/org.forever.Forever1.conf',
                          'dbus-1/services/org.forever.Forever1.service',
                          'dbus-1/interfaces/org.forever.Forever1.Manager.xml',
                          'dbus-1/interfaces/org.forever.Forever1.Process.xml',

@@ -1,0 +1,65 @@
+#include "daemon/access_policy.hpp"
+
+#include <fmt/format.h>
+
+#include <sdbus-c++/Message.h>
+
+#include "daemon/dbus_errors.hpp"
+
+namespace forever {
+
+uid_t AccessPolicy::callerUid(const sdbus::IObject& object) const {
+    const sdbus::Message* message = object.getCurrentlyProcessedMessage();
+    if (!message) {
+        throw sdbus::Error(dbus_errors::kAccessDenied, "cannot identify the caller");
+    }
+    // Asks the bus daemon (sd_bus_query_sender_creds): not forgeable.
+    return message->getCredsUid();
+}
+
+bool AccessPolicy::mayControl(const sdbus::IObject& object, const Process& process) const {
+    if (!systemMode_) {
+        return true;
+    }
+    uid_t caller = callerUid(object);
+    return caller == 0 ||
+           (process.spec.runAsUid >= 0 && static_cast<uid_t>(process.spec.runAsUid) == caller);
+}
+
+bool AccessPolicy::privileged(const sdbus::IObject& object) const {
+    return !systemMode_ || callerUid(object) == 0;
+}
+
+void AccessPolicy::checkMayControl(const sdbus::IObject& object, const Process& process) const {
+    if (!mayControl(object, process)) {
+        throw sdbus::Error(dbus_errors::kAccessDenied,
+                           fmt::format("'{}' belongs to another user", process.spec.uid));
+    }
+}
+
+void AccessPolicy::prepareStart(const sdbus::IObject& object, nlohmann::json& spec) const {
+    if (spec.contains("runAsUid")) {
+        throw sdbus::Error(dbus_errors::kInvalidArgument, "'runAsUid' is set by foreverd");
+    }
+    if (!systemMode_) {
+        return;
+    }
+    uid_t caller = callerUid(object);
+    spec["runAsUid"] = static_cast<int64_t>(caller);
+    if (caller == 0) {
+        return;
+    }
+    // foreverd (root) opens log and pid files and runs alert commands: a
+    // user could otherwise write over any file or run anything as root.
+    for (const char* key : {"logFile", "outFile", "errFile", "pidFile", "alertCommand"}) {
+        if (spec.contains(key) &&
+            !(spec[key].is_string() && spec[key].get<std::string>().empty())) {
+            throw sdbus::Error(
+                dbus_errors::kAccessDenied,
+                fmt::format("'{}' is only for root on the system bus; output goes to the journal",
+                            key));
+        }
+    }
+}
+
+}  // namespace forever
