@@ -13,7 +13,19 @@ using nlohmann::json;
 
 namespace {
 
-enum class Kind { Flag, String, Millis, Integer, Bytes, Seconds, Signal, Env, Lines, Unsupported };
+enum class Kind {
+    Flag,
+    String,
+    List,
+    Millis,
+    Integer,
+    Bytes,
+    Seconds,
+    Signal,
+    Env,
+    Lines,
+    Unsupported
+};
 
 struct Option {
     OptionInfo info;
@@ -118,15 +130,16 @@ const std::vector<Option>& options() {
         {{"--alertCommand", "", "CMD", "run by /bin/sh when a crash loop starts", kStart},
          Kind::String,
          "alertCommand"},
-        {{"--watch", "-w", "", "restart on file changes (not yet supported)", kStart},
-         Kind::Unsupported,
+        {{"--watch", "-w", "", "restart when a file changes (inotify)", kStart},
+         Kind::Flag,
          "watch"},
-        {{"--watchDirectory", "", "DIR", "directory to watch (not yet supported)", kStart},
-         Kind::Unsupported,
+        {{"--watchDirectory", "", "DIR", "directory to watch (default: the script's)", kStart},
+         Kind::String,
          "watchDirectory"},
-        {{"--watchIgnore", "", "GLOB", "ignore these changes (not yet supported)", kStart},
-         Kind::Unsupported,
-         "watchIgnore"},
+        {{"--watchIgnore", "", "GLOB", "changes to ignore (repeatable; also .foreverignore)",
+          kStart},
+         Kind::List,
+         "watchIgnorePatterns"},
 
         {{"--follow", "-f", "", "keep printing new lines", {"logs"}}, Kind::Flag, "follow"},
         {{"--lines", "-n", "N", "how many lines to show (default 10)", {"logs"}},
@@ -308,6 +321,12 @@ void apply(Invocation& inv, const Option& o, const std::string& name,
                 throw UsageError(fmt::format("{} needs a non-empty value", name));
             }
             inv.spec[o.key] = v;
+            return;
+        case Kind::List:
+            if (v.empty()) {
+                throw UsageError(fmt::format("{} needs a non-empty value", name));
+            }
+            inv.spec[o.key].push_back(v);
             return;
         case Kind::Millis:
             inv.spec[o.key] = parseCount(name, v);

@@ -190,10 +190,7 @@ class AppReader {
         }
         json spec = json::object();
         json profileEnv;
-        static const std::vector<std::string> watchKeys{"watch", "watchDirectory",
-                                                        "watchIgnorePatterns"};
-        std::vector<std::string> known = specKeys();
-        known.insert(known.end(), watchKeys.begin(), watchKeys.end());
+        const std::vector<std::string> known = specKeys();
         for (const auto& [key, value] : app.items()) {
             const std::string at = pointer + "/" + escapePointer(key);
             if (key.rfind("env_", 0) == 0) {
@@ -204,18 +201,6 @@ class AppReader {
                     profileEnv = value;
                 }
                 continue;
-            }
-            if (key == "watch") {
-                if (!value.is_boolean()) {
-                    fail(at, "'watch' must be true or false");
-                }
-                if (value.get<bool>()) {
-                    fail(at, "watch mode is not supported yet", true);
-                }
-                continue;
-            }
-            if (key == "watchDirectory" || key == "watchIgnorePatterns") {
-                continue;  // only meaningful with watch, refused above
             }
             json v = value;
             if (key == "args" && v.is_string()) {
@@ -263,7 +248,7 @@ class AppReader {
         }
         spec["workingDir"] =
             spec.contains("workingDir") ? resolvePath(base_, spec["workingDir"]) : base_.string();
-        for (const char* key : {"logFile", "outFile", "errFile", "pidFile"}) {
+        for (const char* key : {"logFile", "outFile", "errFile", "pidFile", "watchDirectory"}) {
             if (spec.contains(key)) {
                 spec[key] = resolvePath(base_, spec[key]);
             }

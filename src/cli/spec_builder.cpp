@@ -66,8 +66,10 @@ json buildStartSpec(const Invocation& inv, const fs::path& cwd,
             spec[key] = resolvePath(logBase, spec[key].get<std::string>());
         }
     }
-    if (spec.contains("pidFile")) {
-        spec["pidFile"] = resolvePath(cwd, spec["pidFile"].get<std::string>());
+    for (const char* key : {"pidFile", "watchDirectory"}) {
+        if (spec.contains(key)) {
+            spec[key] = resolvePath(cwd, spec[key].get<std::string>());
+        }
     }
     json env = json::object();
     for (const auto& [k, v] : environment) {

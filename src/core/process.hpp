@@ -18,6 +18,7 @@
 namespace forever {
 
 class OutputCapture;
+class FileWatcher;
 
 // The lifecycle of a supervised process, as `list` shows it.
 enum class ProcState {
@@ -47,6 +48,7 @@ struct Process {
     std::chrono::steady_clock::time_point startedSteady{};
     int64_t startedAtUs = 0;  // CLOCK_REALTIME, for display
     std::unique_ptr<OutputCapture> capture;
+    std::unique_ptr<FileWatcher> watcher;  // watch mode
 
     // The last exit.
     bool hasExited = false;

@@ -226,6 +226,16 @@ const std::map<std::string, Reader>& readers() {
          [](ProcessSpec& s, const json& v, const std::string& k) { s.killTree = asBool(v, k); }},
         {"pidFile",
          [](ProcessSpec& s, const json& v, const std::string& k) { s.pidFile = asString(v, k); }},
+        {"watch",
+         [](ProcessSpec& s, const json& v, const std::string& k) { s.watch = asBool(v, k); }},
+        {"watchDirectory",
+         [](ProcessSpec& s, const json& v, const std::string& k) {
+             s.watchDirectory = asString(v, k);
+         }},
+        {"watchIgnorePatterns",
+         [](ProcessSpec& s, const json& v, const std::string& k) {
+             s.watchIgnorePatterns = asStrings(v, k);
+         }},
         {"runAsUid", [](ProcessSpec& s, const json& v,
                         const std::string& k) { s.runAsUid = asInteger(v, k, -1); }},
         {"maxMemory",
@@ -307,6 +317,9 @@ json specToJson(const ProcessSpec& s) {
         {"pidFile", s.pidFile},
         {"maxMemory", s.maxMemory},
         {"runAsUid", s.runAsUid},
+        {"watch", s.watch},
+        {"watchDirectory", s.watchDirectory},
+        {"watchIgnorePatterns", s.watchIgnorePatterns},
     };
     j["spinSleepTime"] = s.spinSleepTime ? json(s.spinSleepTime->count()) : json(nullptr);
     return j;

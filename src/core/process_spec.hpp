@@ -54,6 +54,12 @@ struct ProcessSpec {
     Millis crashLoopInterval{5 * 60 * 1000};
     std::string alertCommand;  // run via /bin/sh -c when a crash loop starts
 
+    // forever's watch mode: restart when a file under watchDirectory (default:
+    // the script's directory) changes.
+    bool watch = false;
+    std::string watchDirectory;
+    std::vector<std::string> watchIgnorePatterns;
+
     uint64_t maxMemory = 0;  // bytes of RSS (whole tree) that trigger a restart; 0 = none
 
     int killSignal = SIGTERM;

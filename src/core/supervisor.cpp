@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/file_watcher.hpp"
 #include "core/log_cleanup.hpp"
 #include "core/log_file.hpp"
 #include "core/output_capture.hpp"
@@ -179,6 +180,9 @@ Process& Supervisor::start(ProcessSpec spec) {
     auto owned = std::make_unique<Process>();
     Process& p = *owned;
     p.spec = std::move(spec);
+    if (p.spec.watch) {
+        startWatching(p);
+    }
     spawnRun(p);  // throws before the process enters the table
     table_.push_back(std::move(owned));
     emit(SupervisorEvent::Kind::Added, p);
@@ -666,6 +670,27 @@ std::vector<std::string> Supervisor::restore(const json& processes) {
         }
     }
     return problems;
+}
+
+void Supervisor::startWatching(Process& p) {
+    std::filesystem::path root = p.spec.watchDirectory.empty()
+                                     ? std::filesystem::path(p.spec.script).parent_path()
+                                     : std::filesystem::path(p.spec.watchDirectory);
+    Process* raw = &p;
+    try {
+        p.watcher = std::make_unique<FileWatcher>(
+            loop_, root, p.spec.watchIgnorePatterns, Millis(300),
+            [this, raw](const std::string& changed) {
+                if (raw->pending != Process::Pending::None) {
+                    return;  // already stopping or restarting
+                }
+                emit(SupervisorEvent::Kind::FileChanged, *raw, changed);
+                restart(*raw, {});
+            });
+    } catch (const std::system_error& e) {
+        throw SupervisorError(SupervisorError::Code::InvalidArgument,
+                              fmt::format("cannot watch {}: {}", root.string(), e.what()));
+    }
 }
 
 std::vector<std::string> Supervisor::logPathsOf(const Process& p) const {

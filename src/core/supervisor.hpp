@@ -23,14 +23,15 @@ struct SpawnedProcess;
 // persisted state.
 struct SupervisorEvent {
     enum class Kind {
-        Added,      // a new process entered the table
-        Removed,    // about to leave the table (after an explicit stop)
-        Started,    // a run began (first start or after a restart)
-        Exited,     // a run ended (status set)
-        CrashLoop,  // crossed the crash-loop limit
-        GaveUp,     // the policy stopped restarting it (reason set)
-        Changed,    // any displayed field changed (state, pid, counts, index)
-        LogError,   // writing a log file failed (reason set)
+        Added,        // a new process entered the table
+        Removed,      // about to leave the table (after an explicit stop)
+        Started,      // a run began (first start or after a restart)
+        Exited,       // a run ended (status set)
+        CrashLoop,    // crossed the crash-loop limit
+        GaveUp,       // the policy stopped restarting it (reason set)
+        Changed,      // any displayed field changed (state, pid, counts, index)
+        LogError,     // writing a log file failed (reason set)
+        FileChanged,  // watch mode saw a change and restarts it (reason: the file)
     };
     Kind kind;
     Process* process = nullptr;
@@ -118,6 +119,7 @@ class Supervisor {
     // tree (found by the FOREVER_UID in their environment) get killSignal,
     // then SIGKILL after killTimeout.
     void stopStrays(const Process& p);
+    void startWatching(Process& p);
     void runAlert(Process& p);
     void emit(SupervisorEvent::Kind kind, Process& p, std::string reason = {});
     std::string generateUid();

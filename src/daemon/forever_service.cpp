@@ -62,6 +62,7 @@ void ForeverService::onEvent(const SupervisorEvent& e) {
             break;
         case SupervisorEvent::Kind::Changed:
         case SupervisorEvent::Kind::LogError:
+        case SupervisorEvent::Kind::FileChanged:
             break;
     }
     if (auto it = objects_.find(uid);

@@ -39,6 +39,9 @@ void JournalEvents::record(const SupervisorEvent& e) {
         case SupervisorEvent::Kind::Removed:
             entry = {"stop", LOG_INFO, fmt::format("{}: stopped and removed", uid)};
             break;
+        case SupervisorEvent::Kind::FileChanged:
+            entry = {"watch", LOG_INFO, fmt::format("{}: {} changed; restarting", uid, e.reason)};
+            break;
         case SupervisorEvent::Kind::LogError:
             entry = {"log-error", LOG_ERR, fmt::format("{}: log: {}", uid, e.reason)};
             break;

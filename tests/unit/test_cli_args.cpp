@@ -69,6 +69,11 @@ TEST_CASE("start options, long and short, with = or a separate value") {
     CHECK(inv.spec["logMaxBytes"] == 10u * 1024 * 1024);
     CHECK(inv.spec["logMaxAge"] == 2u * 86400);
     CHECK(inv.spec["maxMemory"] == 300u * 1024 * 1024);
+    auto watch = parse({"start", "-w", "--watchDirectory", "src", "--watchIgnore", "*.log",
+                        "--watchIgnore=tmp/**", "app.js"});
+    CHECK(watch.spec["watch"] == true);
+    CHECK(watch.spec["watchDirectory"] == "src");
+    CHECK(watch.spec["watchIgnorePatterns"] == nlohmann::json::array({"*.log", "tmp/**"}));
 }
 
 TEST_CASE("--env NAME and --env KEY=VALUE") {
@@ -106,7 +111,8 @@ TEST_CASE("bad command lines are refused with one clear line") {
     CHECK(usageError({"start", "-m", "abc", "app.js"}) ==
           "-m expects a non-negative whole number, not 'abc'");
     CHECK(usageError({"start", "-m"}) == "-m needs a value (N)");
-    CHECK(usageError({"start", "--watch", "app.js"}) == "--watch is not supported yet");
+    CHECK(usageError({"start", "--watchIgnore", "", "app.js"}) ==
+          "--watchIgnore needs a non-empty value");
     CHECK(usageError({"list", "-m", "3"}) == "-m does not apply to 'list'");
     CHECK(usageError({"stopbypid", "12x"}) == "PID expects a non-negative whole number, not '12x'");
     CHECK(usageError({"start", "--json=yes", "a.js"}) == "--json takes no value");

@@ -57,7 +57,7 @@ TEST_CASE("forever.json: one object or an array, paths resolved against the file
     CHECK(many[0]["logFile"] == (dir.path / "logs" / "a.log").string());
     CHECK(many[0]["args"] == nlohmann::json::array({"--port", "3000"}));
     CHECK(many[0]["env"]["PORT"] == 3000);
-    CHECK_FALSE(many[0].contains("watch"));
+    CHECK(many[0]["watch"] == false);
     CHECK(many[1]["workingDir"] == (dir.path / "src").string());
 }
 
@@ -75,8 +75,8 @@ TEST_CASE("errors point at file:line:column") {
           "f:1:1: this app has no 'script'");
     CHECK(errorOf("{\"script\": \"missing.js\"}", ConfigFormat::Json, dir.path) ==
           "f:1:12: script not found: " + (dir.path / "missing.js").string());
-    CHECK(errorOf("{\"script\": \"app.js\", \"watch\": true}", ConfigFormat::Json, dir.path) ==
-          "f:1:22: watch mode is not supported yet");
+    CHECK(errorOf("{\"script\": \"app.js\", \"watch\": \"yes\"}", ConfigFormat::Json, dir.path) ==
+          "f:1:31: 'watch' must be true or false");
     CHECK(
         errorOf(
             "[{\"uid\": \"a\", \"script\": \"app.js\"}, {\"uid\": \"a\", \"script\": \"app.js\"}]",
