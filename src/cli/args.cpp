@@ -162,6 +162,12 @@ const std::vector<ActionInfo>& actions() {
         {"logs", "logs [TARGET] [-f] [-n N]",
          "without TARGET: list log files; with it: show its output", 0, 1},
         {"cleanlogs", "cleanlogs", "delete log files no running process writes", 0, 0},
+        {"columns", "columns add|rm|set COLUMN...", "choose the columns of list (remembered)", 2,
+         64},
+        {"config", "config", "show foreverctl's settings", 0, 0},
+        {"set", "set KEY VALUE", "change a setting: columns, color (auto/always/never), lines", 2,
+         2},
+        {"clear", "clear KEY", "reset a setting to its default", 1, 1},
         {"help", "help [ACTION]", "show help", 0, 1},
     };
     return table;
@@ -349,6 +355,7 @@ void apply(Invocation& inv, const Option& o, const std::string& name,
             return;
         case Kind::Lines:
             inv.lines = static_cast<unsigned>(std::min<uint64_t>(parseCount(name, v), 1u << 30));
+            inv.linesGiven = true;
             return;
         case Kind::Unsupported:
             throw UsageError(fmt::format("{} is not supported yet", name));

@@ -37,6 +37,7 @@ struct Invocation {
     // logs
     bool follow = false;
     unsigned lines = 10;
+    bool linesGiven = false;  // -n given (else the `lines` setting applies)
 };
 
 Invocation parseArgs(const std::vector<std::string>& argv);

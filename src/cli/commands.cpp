@@ -14,6 +14,7 @@
 #include "cli/process_view.hpp"
 #include "cli/spec_builder.hpp"
 #include "cli/table.hpp"
+#include "cli/user_config.hpp"
 #include "core/exit_status.hpp"
 
 namespace forever::cli {
@@ -147,6 +148,16 @@ int printUids(const std::vector<std::string>& uids, const char* verb, const Outp
     return kExitOk;
 }
 
+std::vector<std::string> logFilesOf(const ProcessView& p) {
+    std::vector<std::string> files;
+    for (const auto* f : {&p.logFile, &p.outFile, &p.errFile}) {
+        if (!f->empty()) {
+            files.push_back(*f);
+        }
+    }
+    return files;
+}
+
 int runList(const Invocation& inv, const Output& out) {
     BusClient client(inv.system);
     auto all = listProcesses(client);
@@ -163,33 +174,61 @@ int runList(const Invocation& inv, const Output& out) {
         std::cout << "No forever processes running\n";
         return kExitOk;
     }
+    const auto columns = columnsOf(loadUserConfig(userConfigPath()));
+    std::vector<std::string> headers;
+    for (const auto& c : columns) {
+        headers.push_back(c == "index" ? "" : c);
+    }
     std::vector<std::vector<std::string>> rows;
     for (const auto& p : all) {
-        std::string state = colorState(p.state, out.color);
-        if (p.state == "crash-looping" || (p.recentCrashes > 0 && p.state != "running")) {
-            state += fmt::format(" ({} crashes)", p.recentCrashes);
-        }
-        std::string restarts = std::to_string(p.restarts);
         bool sampled = p.pid && p.samples > 0;
-        rows.push_back({fmt::format("[{}]", p.index), p.uid, p.command.empty() ? "-" : p.command,
-                        p.script, displayPid(p), p.pid ? formatUptime(p.uptimeMs(now)) : "-",
-                        restarts, sampled ? fmt::format("{:.1f}%", p.cpu) : "-",
-                        sampled ? formatBytes(p.memory) : "-", state});
-    }
-    std::cout << renderTable(
-        {"", "uid", "command", "script", "pid", "uptime", "restarts", "cpu", "memory", "state"},
-        rows, TableStyle{out.color, out.plain, out.width});
-    return kExitOk;
-}
-
-std::vector<std::string> logFilesOf(const ProcessView& p) {
-    std::vector<std::string> files;
-    for (const auto* f : {&p.logFile, &p.outFile, &p.errFile}) {
-        if (!f->empty()) {
-            files.push_back(*f);
+        std::vector<std::string> row;
+        for (const auto& c : columns) {
+            if (c == "index") {
+                row.push_back(fmt::format("[{}]", p.index));
+            } else if (c == "uid") {
+                row.push_back(p.uid);
+            } else if (c == "command") {
+                row.push_back(p.command.empty() ? "-" : p.command);
+            } else if (c == "script") {
+                row.push_back(p.script);
+            } else if (c == "pid") {
+                row.push_back(displayPid(p));
+            } else if (c == "uptime") {
+                row.push_back(p.pid ? formatUptime(p.uptimeMs(now)) : "-");
+            } else if (c == "restarts") {
+                row.push_back(std::to_string(p.restarts));
+            } else if (c == "cpu") {
+                row.push_back(sampled ? fmt::format("{:.1f}%", p.cpu) : "-");
+            } else if (c == "memory") {
+                row.push_back(sampled ? formatBytes(p.memory) : "-");
+            } else if (c == "state") {
+                std::string state = colorState(p.state, out.color);
+                if (p.state == "crash-looping" || (p.recentCrashes > 0 && p.state != "running")) {
+                    state += fmt::format(" ({} crashes)", p.recentCrashes);
+                }
+                row.push_back(state);
+            } else if (c == "logfile") {
+                auto files = logFilesOf(p);
+                row.push_back(files.empty() ? "journal" : files.front());
+            } else if (c == "args") {
+                std::string args;
+                for (const auto& a : p.args) {
+                    args += (args.empty() ? "" : " ") + a;
+                }
+                row.push_back(args.empty() ? "-" : args);
+            } else if (c == "dir") {
+                row.push_back(p.workingDirectory);
+            } else if (c == "exitcode") {
+                row.push_back(p.exitSignal      ? signalName(p.exitSignal)
+                              : p.exitCode >= 0 ? std::to_string(p.exitCode)
+                                                : "-");
+            }
         }
+        rows.push_back(std::move(row));
     }
-    return files;
+    std::cout << renderTable(headers, rows, TableStyle{out.color, out.plain, out.width});
+    return kExitOk;
 }
 
 int runLogList(const Invocation& inv, const Output& out) {
@@ -368,6 +407,54 @@ int runStatus(const Invocation& inv, const Output& out) {
     return kExitOk;
 }
 
+int runSettings(const Invocation& inv, const Output& out) {
+    const auto path = userConfigPath();
+    json config = loadUserConfig(path);
+    const std::string& a = inv.action;
+    if (a == "config") {
+        json shown = config;
+        shown["columns"] = columnsOf(config);
+        if (!shown.contains("color"))
+            shown["color"] = "auto";
+        if (!shown.contains("lines"))
+            shown["lines"] = 10;
+        if (out.json) {
+            printJson(shown);
+        } else {
+            for (const auto& [key, value] : shown.items()) {
+                std::string text;
+                if (value.is_array()) {
+                    for (const auto& v : value) {
+                        text += (text.empty() ? "" : ",") + v.get<std::string>();
+                    }
+                } else {
+                    text = value.is_string() ? value.get<std::string>() : value.dump();
+                }
+                std::cout << key << " = " << text << "\n";
+            }
+            std::cout << "(" << path.string() << ")\n";
+        }
+        return kExitOk;
+    }
+    if (a == "set") {
+        setConfigValue(config, inv.operands[0], inv.operands[1]);
+    } else if (a == "clear") {
+        clearConfigValue(config, inv.operands[0]);
+    } else if (a == "columns") {
+        changeColumns(config, inv.operands[0],
+                      std::vector<std::string>(inv.operands.begin() + 1, inv.operands.end()));
+    }
+    saveUserConfig(path, config);
+    if (a == "columns" && !out.json) {
+        std::string text;
+        for (const auto& c : columnsOf(config)) {
+            text += (text.empty() ? "" : " ") + c;
+        }
+        std::cout << "columns: " << text << "\n";
+    }
+    return kExitOk;
+}
+
 }  // namespace
 
 int runAction(const Invocation& inv, const Output& out) {
@@ -383,6 +470,9 @@ int runAction(const Invocation& inv, const Output& out) {
     }
     if (a == "status") {
         return runStatus(inv, out);
+    }
+    if (a == "config" || a == "set" || a == "clear" || a == "columns") {
+        return runSettings(inv, out);
     }
     BusClient client(inv.system);
     if (a == "stop") {

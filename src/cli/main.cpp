@@ -14,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "cli/process_view.hpp"
 #include "cli/table.hpp"
+#include "cli/user_config.hpp"
 #include "config.h"
 
 using namespace forever::cli;
@@ -72,6 +73,18 @@ int main(int argc, char** argv) {
         if (inv.help) {
             std::cout << helpText(inv.action);
             return 0;
+        }
+        // Settings from `foreverctl set`; command-line flags win.
+        const auto settings = loadUserConfig(userConfigPath());
+        const std::string colorSetting = settings.value("color", "auto");
+        if (colorSetting == "always" && !inv.noColor && !inv.plain) {
+            inv.forceColor = true;
+        } else if (colorSetting == "never" && !inv.forceColor) {
+            inv.noColor = true;
+        }
+        if (!inv.linesGiven && settings.contains("lines") &&
+            settings["lines"].is_number_unsigned()) {
+            inv.lines = settings["lines"].get<unsigned>();
         }
         Output out;
         out.json = inv.json;

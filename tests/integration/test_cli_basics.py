@@ -116,5 +116,28 @@ def test_alias_help_version():
         assert '--minUptime' in env.ctl('help', 'start').stdout
 
 
+def test_columns_and_settings():
+    with Env() as env:
+        env.start_daemon()
+        env.ctl('start', '--uid', 'col', env.fixture('forever_app.js'), 'x', 'y')
+        assert env.ctl('columns', 'set', 'uid', 'pid', 'args').stdout == 'columns: uid pid args\n'
+        table = env.ctl('list').stdout.splitlines()
+        assert table[0].split() == ['uid', 'pid', 'args'] and table[1].split()[2:] == ['x', 'y']
+        env.ctl('columns', 'rm', 'pid')
+        env.ctl('columns', 'add', 'exitcode')
+        assert env.ctl('list').stdout.splitlines()[0].split() == ['uid', 'args', 'exitcode']
+        saved = json.load(open(os.path.join(env.config_home, 'forever', 'config.json')))
+        assert saved['columns'] == ['uid', 'args', 'exitcode']
+        r = env.ctl('columns', 'add', 'bogus', check=False)
+        assert r.returncode == 2 and "unknown column 'bogus'" in r.stderr
+        env.ctl('set', 'lines', 3)
+        env.ctl('set', 'color', 'never')
+        shown = env.ctl('config').stdout
+        assert 'lines = 3' in shown and 'color = never' in shown, shown
+        env.ctl('clear', 'columns')
+        assert env.ctl('list').stdout.splitlines()[0].split()[0] == 'uid'  # index has no header
+        assert len(env.ctl('list').stdout.splitlines()[0].split()) == 9
+
+
 if __name__ == '__main__':
     sys.exit(run())
