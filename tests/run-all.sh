@@ -33,7 +33,20 @@ setup build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_suite build-sanitize
 
-python3 - build/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json <<'PY'
+# Fuzz the config and command-line parsers (libFuzzer needs clang) for a
+# short while; FUZZ_SECONDS=600 tests/run-all.sh for a longer run.
+logs="build/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json"
+if command -v clang++ >/dev/null; then
+    mkdir -p build-fuzz
+    CXX=clang++ setup build-fuzz -Dfuzz=true -Dtests=false -Dman=disabled \
+        -Db_sanitize=address,undefined -Db_lundef=false || exit 1
+    FUZZ_SECONDS=${FUZZ_SECONDS:-20} run_suite build-fuzz --suite fuzz
+    logs="$logs build-fuzz/meson-logs/testlog.json"
+else
+    echo "== fuzzing skipped: clang++ is not installed"
+fi
+
+python3 - $logs <<'PY'
 import json, sys
 passed = failed = skipped = 0
 for path in sys.argv[1:]:

@@ -33,7 +33,7 @@ enum ExitCode {
 
 using Properties = std::map<std::string, sdbus::Variant>;
 
-class ManagerProxy : public sdbus::ProxyInterfaces<org::forever::Forever1::Manager_proxy> {
+class ManagerProxy final : public sdbus::ProxyInterfaces<org::forever::Forever1::Manager_proxy> {
   public:
     ManagerProxy(sdbus::IConnection& connection);
     ~ManagerProxy();

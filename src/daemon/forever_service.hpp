@@ -18,7 +18,7 @@ namespace forever {
 // /org/forever/Forever1: the Manager interface and the ObjectManager root.
 // Turns bus calls into Supervisor calls and Supervisor events into signals,
 // PropertiesChanged and journal entries. Owns one ProcessObject per process.
-class ForeverService
+class ForeverService final
     : public sdbus::AdaptorInterfaces<org::forever::Forever1::Manager_adaptor,
                                       sdbus::ObjectManager_adaptor, sdbus::Properties_adaptor> {
   public:

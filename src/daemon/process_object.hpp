@@ -12,7 +12,7 @@ struct ProcessFigures;
 class AccessPolicy;
 
 // /org/forever/Forever1/process/<uid>: one supervised process on the bus.
-class ProcessObject
+class ProcessObject final
     : public sdbus::AdaptorInterfaces<org::forever::Forever1::Process_adaptor,
                                       sdbus::Properties_adaptor, sdbus::ManagedObject_adaptor> {
   public:
