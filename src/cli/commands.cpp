@@ -219,6 +219,8 @@ int runList(const Invocation& inv, const Output& out) {
                 row.push_back(args.empty() ? "-" : args);
             } else if (c == "dir") {
                 row.push_back(p.workingDirectory);
+            } else if (c == "status") {
+                row.push_back(p.statusText.empty() ? "-" : p.statusText);
             } else if (c == "exitcode") {
                 row.push_back(p.exitSignal      ? signalName(p.exitSignal)
                               : p.exitCode >= 0 ? std::to_string(p.exitCode)
@@ -379,6 +381,9 @@ int runStatus(const Invocation& inv, const Output& out) {
         }
         row("command", cmd);
         row("directory", p->workingDirectory);
+        if (!p->statusText.empty()) {
+            row("status", p->statusText);
+        }
         row("pid", displayPid(*p));
         row("uptime", p->pid ? formatUptime(p->uptimeMs(now)) : "-");
         row("restarts", fmt::format("{} ({} recent crashes)", p->restarts, p->recentCrashes));

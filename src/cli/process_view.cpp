@@ -45,6 +45,8 @@ ProcessView decodeProcess(const Properties& props) {
     v.cpuAverage = property<double>(props, "CPUUsageAverage");
     v.samples = property<uint32_t>(props, "Samples");
     v.maxMemory = property<uint64_t>(props, "MaxMemory");
+    v.statusText = property<std::string>(props, "StatusText");
+    v.ready = property<bool>(props, "Ready");
     v.recentCrashes = property<uint32_t>(props, "RecentCrashes");
     v.reason = property<std::string>(props, "Reason");
     return v;
@@ -85,6 +87,8 @@ nlohmann::json toJson(const ProcessView& p, int64_t nowUs) {
         {"cpuAverage", p.cpuAverage},
         {"samples", p.samples},
         {"maxMemory", p.maxMemory},
+        {"statusText", p.statusText},
+        {"ready", p.ready},
     };
     // A signal death has no exit code (and the reverse): null, never 0.
     j["exitCode"] = p.exitCode >= 0 ? json(p.exitCode) : json(nullptr);

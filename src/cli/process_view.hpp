@@ -31,6 +31,8 @@ struct ProcessView {
     double cpuAverage = 0;
     uint32_t samples = 0;
     uint64_t maxMemory = 0;
+    std::string statusText;
+    bool ready = false;
     uint32_t recentCrashes = 0;
     std::string reason;
 

@@ -25,6 +25,8 @@ public:
     virtual HandlePtr addTimer(Millis delay, std::function<void()> fire) = 0;
     // Called while fd is readable (or at EOF / error).
     virtual HandlePtr addReadable(int fd, std::function<void()> ready) = 0;
+    // Called while fd is writable (a non-blocking connect finished).
+    virtual HandlePtr addWritable(int fd, std::function<void()> ready) = 0;
     // Runs once at the end of the current loop iteration (coalesces work).
     virtual HandlePtr addDeferred(std::function<void()> run) = 0;
 };

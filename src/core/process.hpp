@@ -19,9 +19,12 @@ namespace forever {
 
 class OutputCapture;
 class FileWatcher;
+class NotifySocket;
+class HttpProbe;
 
 // The lifecycle of a supervised process, as `list` shows it.
 enum class ProcState {
+    Starting,      // alive, waiting for READY=1 (waitReady)
     Running,       // alive
     Stopping,      // asked to stop; waiting for it to die (then removed)
     Restarting,    // asked to restart; waiting for the old one to die
@@ -49,6 +52,15 @@ struct Process {
     int64_t startedAtUs = 0;  // CLOCK_REALTIME, for display
     std::unique_ptr<OutputCapture> capture;
     std::unique_ptr<FileWatcher> watcher;  // watch mode
+    // The sd_notify protocol with the app: its socket, what it said.
+    std::unique_ptr<NotifySocket> notify;
+    bool ready = false;          // READY=1 received in this run
+    std::string statusText;      // last STATUS=
+    EventLoop::HandlePtr watchdogTimer;
+    // HTTP health checks of the current run.
+    EventLoop::HandlePtr healthTimer;
+    std::unique_ptr<HttpProbe> healthProbe;
+    unsigned healthFailuresInRow = 0;
 
     // The last exit.
     bool hasExited = false;

@@ -1,5 +1,7 @@
 #include "core/process_spec.hpp"
 
+#include "core/http_probe.hpp"
+
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -236,6 +238,28 @@ const std::map<std::string, Reader>& readers() {
          [](ProcessSpec& s, const json& v, const std::string& k) {
              s.watchIgnorePatterns = asStrings(v, k);
          }},
+        {"healthUrl",
+         [](ProcessSpec& s, const json& v, const std::string& k) {
+             std::string error;
+             s.healthUrl = asString(v, k);
+             if (!s.healthUrl.empty() && !parseHttpUrl(s.healthUrl, error)) {
+                 throw SpecError(fmt::format("'{}': {}", k, error));
+             }
+         }},
+        {"healthInterval",
+         [](ProcessSpec& s, const json& v, const std::string& k) {
+             s.healthInterval = static_cast<unsigned>(asInteger(v, k, 1));
+         }},
+        {"healthFailures",
+         [](ProcessSpec& s, const json& v, const std::string& k) {
+             s.healthFailures = static_cast<unsigned>(asInteger(v, k, 1));
+         }},
+        {"waitReady",
+         [](ProcessSpec& s, const json& v, const std::string& k) { s.waitReady = asBool(v, k); }},
+        {"watchdogSec",
+         [](ProcessSpec& s, const json& v, const std::string& k) {
+             s.watchdogSec = static_cast<unsigned>(asInteger(v, k, 0));
+         }},
         {"runAsUid", [](ProcessSpec& s, const json& v,
                         const std::string& k) { s.runAsUid = asInteger(v, k, -1); }},
         {"maxMemory",
@@ -317,6 +341,11 @@ json specToJson(const ProcessSpec& s) {
         {"pidFile", s.pidFile},
         {"maxMemory", s.maxMemory},
         {"runAsUid", s.runAsUid},
+        {"waitReady", s.waitReady},
+        {"healthUrl", s.healthUrl},
+        {"healthInterval", s.healthInterval},
+        {"healthFailures", s.healthFailures},
+        {"watchdogSec", s.watchdogSec},
         {"watch", s.watch},
         {"watchDirectory", s.watchDirectory},
         {"watchIgnorePatterns", s.watchIgnorePatterns},

@@ -60,6 +60,16 @@ struct ProcessSpec {
     std::string watchDirectory;
     std::vector<std::string> watchIgnorePatterns;
 
+    // The sd_notify protocol: stay "starting" until READY=1; without
+    // WATCHDOG=1 for watchdogSec seconds the app is killed and restarted.
+    bool waitReady = false;
+    unsigned watchdogSec = 0;
+    // HTTP health check: every healthInterval seconds a GET of healthUrl;
+    // healthFailures non-2xx answers (or timeouts) in a row restart the app.
+    std::string healthUrl;
+    unsigned healthInterval = 10;
+    unsigned healthFailures = 3;
+
     uint64_t maxMemory = 0;  // bytes of RSS (whole tree) that trigger a restart; 0 = none
 
     int killSignal = SIGTERM;

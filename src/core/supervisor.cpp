@@ -18,6 +18,7 @@
 #include <random>
 
 #include "core/file_watcher.hpp"
+#include "core/http_probe.hpp"
 #include "core/log_cleanup.hpp"
 #include "core/log_file.hpp"
 #include "core/output_capture.hpp"
@@ -31,6 +32,8 @@ using nlohmann::json;
 
 std::string toString(ProcState state) {
     switch (state) {
+        case ProcState::Starting:
+            return "starting";
         case ProcState::Running:
             return "running";
         case ProcState::Stopping:
@@ -268,6 +271,22 @@ void Supervisor::spawnRun(Process& p) {
     SpawnRequest request;
     request.spec = &p.spec;
     request.extraEnv["FOREVER_UID"] = p.spec.uid;
+    if (!p.notify) {
+        Process* raw = &p;
+        try {
+            p.notify = std::make_unique<NotifySocket>(
+                loop_, fmt::format("forever/{}/{}", ::getpid(), ++notifyCounter_),
+                [this, raw](pid_t sender, const NotifyFields& f) { onNotify(*raw, sender, f); });
+        } catch (const std::system_error& e) {
+            emit(SupervisorEvent::Kind::LogError, p, fmt::format("no NOTIFY_SOCKET: {}", e.what()));
+        }
+    }
+    if (p.notify) {
+        request.extraEnv["NOTIFY_SOCKET"] = p.notify->address();
+    }
+    if (p.spec.watchdogSec > 0) {
+        request.extraEnv["WATCHDOG_USEC"] = std::to_string(uint64_t{p.spec.watchdogSec} * 1000000);
+    }
     setupOutput(p, request, nullptr);
     SpawnedProcess spawned;
     try {
@@ -279,10 +298,15 @@ void Supervisor::spawnRun(Process& p) {
     p.pidfd = std::move(spawned.pidfd);
     p.startedSteady = loop_.now();
     p.startedAtUs = realtimeMicros();
-    p.state = ProcState::Running;
+    p.state = p.spec.waitReady ? ProcState::Starting : ProcState::Running;
+    p.ready = false;
+    p.statusText.clear();
     p.reason.clear();
     p.pending = Process::Pending::None;
     p.timer.reset();
+    armWatchdog(p);
+    p.healthFailuresInRow = 0;
+    scheduleHealthCheck(p);
     try {
         setupOutput(p, request, &spawned);
     } catch (const SupervisorError& e) {
@@ -341,6 +365,10 @@ void Supervisor::onExit(Process& p, ExitStatus status) {
     p.pidfdWatch.reset();
     p.pidfd.reset();
     p.timer.reset();
+    p.watchdogTimer.reset();
+    p.healthTimer.reset();
+    p.healthProbe.reset();
+    p.ready = false;
     p.hasExited = true;
     p.lastExit = status;
     if (!p.spec.pidFile.empty()) {
@@ -670,6 +698,101 @@ std::vector<std::string> Supervisor::restore(const json& processes) {
         }
     }
     return problems;
+}
+
+void Supervisor::onNotify(Process& p, pid_t sender, const NotifyFields& fields) {
+    if (!p.alive()) {
+        return;
+    }
+    // Only the app and what it started (its process group, or its tree):
+    // the socket is abstract, so anyone on the machine could write to it.
+    if (sender != p.pid) {
+        auto st = readStat(sender);
+        auto tree = descendants(p.pid);
+        if ((!st || st->pgid != p.pid) &&
+            std::find(tree.begin(), tree.end(), sender) == tree.end()) {
+            return;
+        }
+    }
+    bool changed = false;
+    if (auto it = fields.find("STATUS"); it != fields.end() && it->second != p.statusText) {
+        p.statusText = it->second;
+        changed = true;
+    }
+    if (auto it = fields.find("READY"); it != fields.end() && it->second == "1" && !p.ready) {
+        p.ready = true;
+        if (p.state == ProcState::Starting) {
+            p.state = ProcState::Running;
+        }
+        emit(SupervisorEvent::Kind::Ready, p);
+        changed = true;
+    }
+    if (auto it = fields.find("WATCHDOG"); it != fields.end()) {
+        if (it->second == "1") {
+            armWatchdog(p);
+        } else if (it->second == "trigger") {
+            p.watchdogTimer = loop_.addTimer(Millis(0), [this, &p] {
+                p.watchdogTimer.reset();
+                emit(SupervisorEvent::Kind::Watchdog, p, "the app asked (WATCHDOG=trigger)");
+                signalRun(p, SIGKILL);
+            });
+        }
+    }
+    if (changed) {
+        emit(SupervisorEvent::Kind::Changed, p);
+    }
+}
+
+void Supervisor::armWatchdog(Process& p) {
+    if (p.spec.watchdogSec == 0 || !p.alive()) {
+        return;
+    }
+    p.watchdogTimer = loop_.addTimer(std::chrono::seconds(p.spec.watchdogSec), [this, &p] {
+        p.watchdogTimer.reset();
+        if (!p.alive() || p.pending != Process::Pending::None) {
+            return;
+        }
+        // Hung (or stopped): nothing short of SIGKILL is sure to end it.
+        emit(SupervisorEvent::Kind::Watchdog, p,
+             fmt::format("no WATCHDOG=1 for {} s", p.spec.watchdogSec));
+        signalRun(p, SIGKILL);
+    });
+}
+
+void Supervisor::scheduleHealthCheck(Process& p) {
+    std::string error;
+    auto url = parseHttpUrl(p.spec.healthUrl, error);
+    if (!url || !p.alive()) {
+        return;
+    }
+    const Millis interval = std::chrono::seconds(p.spec.healthInterval);
+    // The first check waits one interval: the app needs time to listen.
+    p.healthTimer = loop_.addTimer(interval, [this, &p, url = *url, interval] {
+        p.healthTimer.reset();
+        if (!p.alive() || p.pending != Process::Pending::None) {
+            return;
+        }
+        const Millis timeout = std::min<Millis>(interval, Millis(5000));
+        p.healthProbe = std::make_unique<HttpProbe>(
+            loop_, url, timeout, [this, &p](bool ok, const std::string& detail) {
+                // Safe here: the probe touches nothing after calling us.
+                p.healthProbe.reset();
+                if (!p.alive()) {
+                    return;
+                }
+                if (ok) {
+                    p.healthFailuresInRow = 0;
+                } else if (++p.healthFailuresInRow >= p.spec.healthFailures) {
+                    emit(SupervisorEvent::Kind::Unhealthy, p,
+                         fmt::format("{} failed health checks in a row (last: {})",
+                                     p.healthFailuresInRow, detail));
+                    p.healthFailuresInRow = 0;
+                    restart(p, {});
+                    return;
+                }
+                scheduleHealthCheck(p);
+            });
+    });
 }
 
 void Supervisor::startWatching(Process& p) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/event_loop.hpp"
+#include "core/notify_socket.hpp"
 #include "core/process.hpp"
 
 namespace forever {
@@ -32,6 +33,9 @@ struct SupervisorEvent {
         Changed,      // any displayed field changed (state, pid, counts, index)
         LogError,     // writing a log file failed (reason set)
         FileChanged,  // watch mode saw a change and restarts it (reason: the file)
+        Ready,        // the app sent READY=1
+        Watchdog,     // no WATCHDOG=1 within watchdogSec: it is being killed
+        Unhealthy,    // healthFailures failed health checks: being restarted
     };
     Kind kind;
     Process* process = nullptr;
@@ -120,6 +124,9 @@ class Supervisor {
     // then SIGKILL after killTimeout.
     void stopStrays(const Process& p);
     void startWatching(Process& p);
+    void onNotify(Process& p, pid_t sender, const NotifyFields& fields);
+    void armWatchdog(Process& p);
+    void scheduleHealthCheck(Process& p);
     void runAlert(Process& p);
     void emit(SupervisorEvent::Kind kind, Process& p, std::string reason = {});
     std::string generateUid();
@@ -136,6 +143,7 @@ class Supervisor {
     Done haltDone_;
     std::vector<std::string> retiredLogFiles_;  // files of removed processes, for cleanlogs
     EventLoop::HandlePtr pruneTimer_;
+    unsigned notifyCounter_ = 0;
 };
 
 }  // namespace forever

@@ -63,6 +63,9 @@ void ForeverService::onEvent(const SupervisorEvent& e) {
         case SupervisorEvent::Kind::Changed:
         case SupervisorEvent::Kind::LogError:
         case SupervisorEvent::Kind::FileChanged:
+        case SupervisorEvent::Kind::Ready:
+        case SupervisorEvent::Kind::Watchdog:
+        case SupervisorEvent::Kind::Unhealthy:
             break;
     }
     if (auto it = objects_.find(uid);

@@ -39,6 +39,16 @@ void JournalEvents::record(const SupervisorEvent& e) {
         case SupervisorEvent::Kind::Removed:
             entry = {"stop", LOG_INFO, fmt::format("{}: stopped and removed", uid)};
             break;
+        case SupervisorEvent::Kind::Ready:
+            entry = {"ready", LOG_INFO, fmt::format("{}: ready (READY=1)", uid)};
+            break;
+        case SupervisorEvent::Kind::Watchdog:
+            entry = {"watchdog", LOG_ERR,
+                     fmt::format("{}: watchdog: {}; killing it", uid, e.reason)};
+            break;
+        case SupervisorEvent::Kind::Unhealthy:
+            entry = {"unhealthy", LOG_ERR, fmt::format("{}: {}; restarting", uid, e.reason)};
+            break;
         case SupervisorEvent::Kind::FileChanged:
             entry = {"watch", LOG_INFO, fmt::format("{}: {} changed; restarting", uid, e.reason)};
             break;

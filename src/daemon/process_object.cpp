@@ -29,7 +29,7 @@ ProcessObject::~ProcessObject() {
 void ProcessObject::announceChanges() {
     emitPropertiesChangedSignal(org::forever::Forever1::Process_adaptor::INTERFACE_NAME,
                                 {"Index", "MainPID", "State", "Restarts", "StartedAt", "ExitCode",
-                                 "ExitSignal", "RecentCrashes", "Reason"});
+                                 "ExitSignal", "RecentCrashes", "Reason", "StatusText", "Ready"});
 }
 
 void ProcessObject::checkAccess() {
@@ -124,6 +124,8 @@ double ProcessObject::CPUUsageAverage() {
 uint32_t ProcessObject::Samples() {
     return figures_.samples;
 }
+std::string ProcessObject::StatusText() { return process_.statusText; }
+bool ProcessObject::Ready() { return process_.ready; }
 uint64_t ProcessObject::MaxMemory() {
     return process_.spec.maxMemory;
 }

@@ -49,6 +49,8 @@ class ProcessObject final
     double CPUUsageAverage() override;
     uint32_t Samples() override;
     uint64_t MaxMemory() override;
+    std::string StatusText() override;
+    bool Ready() override;
     uint32_t RecentCrashes() override;
     std::string Reason() override;
 

@@ -43,6 +43,8 @@ std::map<std::string, sdbus::Variant> processProperties(const Process& p, size_t
         {"CPUUsageAverage", sdbus::Variant(figures.cpuAverage)},
         {"Samples", sdbus::Variant(figures.samples)},
         {"MaxMemory", sdbus::Variant(s.maxMemory)},
+        {"StatusText", sdbus::Variant(p.statusText)},
+        {"Ready", sdbus::Variant(p.ready)},
         {"RecentCrashes", sdbus::Variant(static_cast<uint32_t>(p.recentCrashes))},
         {"Reason", sdbus::Variant(p.reason)},
     };

@@ -82,6 +82,18 @@ EventLoop::HandlePtr SdEventLoop::addReadable(int fd, std::function<void()> read
     return handle;
 }
 
+EventLoop::HandlePtr SdEventLoop::addWritable(int fd, std::function<void()> ready) {
+    auto handle = std::make_unique<SourceHandle>(std::move(ready));
+    check(sd_event_add_io(
+              event_, handle->slot(), fd, EPOLLOUT,
+              [](sd_event_source*, int, uint32_t, void* self) {
+                  return SourceHandle::dispatch(self);
+              },
+              handle.get()),
+          "sd_event_add_io");
+    return handle;
+}
+
 EventLoop::HandlePtr SdEventLoop::addDeferred(std::function<void()> run) {
     auto handle = std::make_unique<SourceHandle>(std::move(run));
     check(sd_event_add_defer(
