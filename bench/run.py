@@ -1,0 +1,410 @@
+#!/usr/bin/python3
+"""Side-by-side benchmark: foreverd/foreverctl vs forever (npm) vs PM2 (npm).
+
+Installs forever and pm2 with npm into a temporary directory (never
+globally), gives each tool its own HOME, runs the same trivial Node apps
+under each, prints a table, and stops everything it started by pid.
+
+    bench/run.py [--build DIR] [--quick] [--json OUT]
+
+--quick: fewer apps and shorter waits (for CI smoke runs); the figures in
+RESULTS.md come from a full run.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+FOREVER_VERSION = '4.0.3'
+PM2_VERSION = '7.0.4'
+CLK_TCK = os.sysconf('SC_CLK_TCK')
+PAGE = os.sysconf('SC_PAGE_SIZE')
+
+APP = "setInterval(() => {}, 1000);\n"
+FLOOD = r'''
+const total = Number(process.argv[2]) * 1048576;
+const line = 'x'.repeat(99) + '\n';
+let written = 0;
+function pump() {
+  while (written < total) {
+    const chunk = line.repeat(655);
+    written += chunk.length;
+    if (!process.stdout.write(chunk)) { process.stdout.once('drain', pump); return; }
+  }
+  setInterval(() => {}, 1000);
+}
+pump();
+'''
+
+
+# ---------------------------------------------------------------- /proc ---
+def all_pids():
+    return [int(p) for p in os.listdir('/proc') if p.isdigit()]
+
+
+def cmdline(pid):
+    try:
+        with open('/proc/%d/cmdline' % pid, 'rb') as f:
+            return f.read().split(b'\0')
+    except OSError:
+        return []
+
+
+def rss(pid):
+    try:
+        with open('/proc/%d/statm' % pid) as f:
+            return int(f.read().split()[1]) * PAGE
+    except OSError:
+        return 0
+
+
+def cpu_ticks(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError):
+        return 0
+
+
+def pids_with(needle):
+    needle = needle.encode()
+    return [p for p in all_pids() if any(needle in a for a in cmdline(p))]
+
+
+def wait_until(pred, timeout, step=0.005):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return None
+
+
+# ---------------------------------------------------------------- tools ---
+class Tool:
+    name = '?'
+
+    def __init__(self, root):
+        self.root = root
+        self.env = dict(os.environ)
+
+    def run(self, *args, check=True):
+        return subprocess.run(list(args), env=self.env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, check=check, cwd=self.root)
+
+    def app_pids(self, marker):
+        out = []
+        for p in pids_with(marker):
+            argv = cmdline(p)  # may have exited meanwhile: then empty
+            if argv and b'node' in os.path.basename(argv[0]):
+                out.append(p)
+        return out
+
+    def supervisor_pids(self):
+        raise NotImplementedError
+
+
+class Ours(Tool):
+    name = 'forever (this)'
+
+    def __init__(self, root, build):
+        super().__init__(root)
+        self.ctl = os.path.join(build, 'src', 'cli', 'foreverctl')
+        foreverd = os.path.join(build, 'src', 'daemon', 'foreverd')
+        run_dir = os.path.join(root, 'run')
+        os.makedirs(run_dir, mode=0o700)
+        self.env.update(XDG_RUNTIME_DIR=run_dir, XDG_STATE_HOME=os.path.join(root, 'state'),
+                        XDG_CONFIG_HOME=os.path.join(root, 'config'), HOME=root)
+        self.env.pop('NOTIFY_SOCKET', None)
+        bus = os.path.join(run_dir, 'bus')
+        self.bus = subprocess.Popen(['dbus-daemon', '--session', '--nofork',
+                                     '--address=unix:path=' + bus], env=self.env)
+        wait_until(lambda: os.path.exists(bus), 5)
+        self.env['DBUS_SESSION_BUS_ADDRESS'] = 'unix:path=' + bus
+        self.daemon = subprocess.Popen([foreverd, '--foreground'], env=self.env,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: self.run(self.ctl, 'list', check=False).returncode == 0, 10)
+
+    def start(self, script, uid, args=(), out=None):
+        # No rotation: the others do not rotate, and the file must grow.
+        extra = ['-o', out, '--logMaxBytes', '0'] if out else []
+        self.run(self.ctl, 'start', '--uid', uid, *extra, script, *args)
+
+    def list(self):
+        self.run(self.ctl, 'list')
+
+    def stopall(self):
+        self.run(self.ctl, 'stopall')
+
+    def supervisor_pids(self):
+        return [self.daemon.pid]
+
+    def close(self):
+        for proc in (self.daemon, self.bus):
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+class NpmTool(Tool):
+    def __init__(self, root, npm_prefix, home_name):
+        super().__init__(root)
+        self.home = os.path.join(root, home_name)
+        os.makedirs(self.home)
+        self.env.update(HOME=self.home)
+        self.bin = os.path.join(npm_prefix, 'node_modules', '.bin')
+        self.pkg_dir = os.path.join(npm_prefix, 'node_modules')
+
+    def supervisor_pids(self):
+        # Every node process running the tool's own code.
+        return [p for p in pids_with(self.pkg_dir)]
+
+
+class ForeverNpm(NpmTool):
+    name = 'forever %s' % FOREVER_VERSION
+
+    def __init__(self, root, npm_prefix):
+        super().__init__(root, npm_prefix, 'home-forever')
+        self.env['FOREVER_ROOT'] = os.path.join(self.home, '.forever')
+
+    def start(self, script, uid, args=(), out=None):
+        extra = ['-o', out] if out else []
+        self.run(os.path.join(self.bin, 'forever'), 'start', '--uid', uid, '--minUptime', '1000',
+                 '--spinSleepTime', '1000', *extra, script, *args)
+
+    def list(self):
+        self.run(os.path.join(self.bin, 'forever'), 'list')
+
+    def stopall(self):
+        self.run(os.path.join(self.bin, 'forever'), 'stopall', check=False)
+
+    def close(self):
+        self.stopall()
+
+
+class Pm2Npm(NpmTool):
+    name = 'pm2 %s' % PM2_VERSION
+
+    def __init__(self, root, npm_prefix):
+        super().__init__(root, npm_prefix, 'home-pm2')
+        self.env['PM2_HOME'] = os.path.join(self.home, '.pm2')
+
+    def start(self, script, uid, args=(), out=None):
+        extra = ['--output', out, '--merge-logs'] if out else []
+        self.run(os.path.join(self.bin, 'pm2'), 'start', script, '--name', uid, *extra,
+                 '--', *args) if args else \
+            self.run(os.path.join(self.bin, 'pm2'), 'start', script, '--name', uid, *extra)
+
+    def list(self):
+        self.run(os.path.join(self.bin, 'pm2'), 'jlist')
+
+    def stopall(self):
+        self.run(os.path.join(self.bin, 'pm2'), 'delete', 'all', check=False)
+
+    def close(self):
+        self.stopall()
+        self.run(os.path.join(self.bin, 'pm2'), 'kill', check=False)
+
+
+# ------------------------------------------------------------ measures ---
+def start_apps(tool, app, n, tag):
+    t0 = time.monotonic()
+    for i in range(n):
+        tool.start(app, '%s-%d' % (tag, i), args=['bench-%s-%d' % (tag, i)])
+    ok = wait_until(lambda: len(tool.app_pids('bench-%s-' % tag)) >= n, 120, 0.05)
+    return time.monotonic() - t0 if ok else None
+
+
+def supervisor_rss(tool):
+    return sum(rss(p) for p in tool.supervisor_pids())
+
+
+def list_latency(tool, runs=20):
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        tool.list()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def restart_latency(tool, tag, runs):
+    """kill -9 of `runs` different apps (each its first failure, so no
+    back-off applies), timed until a new process runs that app."""
+    times = []
+    for i in range(runs):
+        marker = ('bench-%s-%d' % (tag, i)).encode()
+
+        def instances():
+            return [p for p in tool.app_pids('bench-%s-' % tag) if cmdline(p)[-2:-1] == [marker]
+                    or marker in cmdline(p)[-2:]]
+        old = instances()
+        if not old:
+            return None
+        t0 = time.perf_counter()
+        os.kill(old[0], signal.SIGKILL)
+        new = wait_until(lambda: [p for p in instances() if p not in old], 30, 0.001)
+        if not new:
+            return None
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def idle_cpu(tool, seconds):
+    pids = tool.supervisor_pids()
+    before = sum(cpu_ticks(p) for p in pids)
+    time.sleep(seconds)
+    after = sum(cpu_ticks(p) for p in tool.supervisor_pids())
+    return (after - before) / CLK_TCK
+
+
+def log_throughput(tool, flood, megabytes, root, tag):
+    out = os.path.join(root, '%s-flood.log' % tag)
+    target = megabytes * 1048576
+    t0 = time.monotonic()
+    tool.start(flood, '%s-flood' % tag, args=[str(megabytes)], out=out)
+    ok = wait_until(lambda: os.path.exists(out) and os.path.getsize(out) >= target * 0.99, 300, 0.02)
+    elapsed = time.monotonic() - t0
+    return megabytes / elapsed if ok else None
+
+
+def cat_throughput(flood, megabytes, root):
+    out = os.path.join(root, 'cat-flood.log')
+    t0 = time.monotonic()
+    with open(out, 'w') as f:
+        node = subprocess.Popen(['node', flood, str(megabytes)], stdout=subprocess.PIPE)
+        cat = subprocess.Popen(['cat'], stdin=node.stdout, stdout=f)
+        node.stdout.close()
+        wait_until(lambda: os.path.getsize(out) >= megabytes * 1048576 * 0.99, 300, 0.02)
+        elapsed = time.monotonic() - t0
+        node.kill()
+        node.wait()
+        cat.wait()
+    return megabytes / elapsed
+
+
+# ---------------------------------------------------------------- main ---
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', default=os.path.join(os.path.dirname(__file__), '..', 'build'))
+    ap.add_argument('--quick', action='store_true')
+    ap.add_argument('--json')
+    ap.add_argument('--only', help='comma-separated: ours,forever,pm2')
+    opts = ap.parse_args()
+    counts = [1, 10, 30] if opts.quick else [1, 10, 100]
+    idle_seconds = 10 if opts.quick else 60
+    kills = 5 if opts.quick else 20
+    flood_mb = 20 if opts.quick else 200
+
+    root = tempfile.mkdtemp(prefix='forever-bench-')
+    app = os.path.join(root, 'app.js')
+    flood = os.path.join(root, 'flood.js')
+    with open(app, 'w') as f:
+        f.write(APP)
+    with open(flood, 'w') as f:
+        f.write(FLOOD)
+    tools = []
+    started_by_us = set()
+    results = {}
+    try:
+        only = (opts.only or 'ours,forever,pm2').split(',')
+        if 'ours' in only:
+            tools.append(Ours(os.path.join(root, 'ours'), os.path.abspath(opts.build)))
+        npm_prefix = os.path.join(root, 'npm')
+        if {'forever', 'pm2'} & set(only):
+            os.makedirs(npm_prefix)
+            pkgs = []
+            if 'forever' in only:
+                pkgs.append('forever@' + FOREVER_VERSION)
+            if 'pm2' in only:
+                pkgs.append('pm2@' + PM2_VERSION)
+            r = subprocess.run(['npm', 'install', '--prefix', npm_prefix, '--no-audit',
+                                '--no-fund', '--loglevel=error'] + pkgs,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=dict(os.environ, npm_config_cache=os.path.join(root, 'npm-cache')))
+            if r.returncode != 0:
+                print('npm install failed; comparing with ours only:\n' + r.stdout[-2000:])
+            else:
+                if 'forever' in only:
+                    tools.append(ForeverNpm(root, npm_prefix))
+                if 'pm2' in only:
+                    tools.append(Pm2Npm(root, npm_prefix))
+        before = set(all_pids())
+        for tool in tools:
+            print('== %s' % tool.name, flush=True)
+            res = results[tool.name] = {}
+            total = 0
+            for n in counts:
+                tag = 't%d' % n
+                res['start %d apps (s)' % n] = start_apps(tool, app, n, tag)
+                total += n
+                time.sleep(2)
+                res['supervisor RSS, %d apps (MB)' % n] = supervisor_rss(tool) / 1048576
+                if n in (10, counts[-1]):
+                    res['list, %d apps (ms, median of 20)' % total] = list_latency(tool) * 1000
+                if n == counts[-1]:
+                    res['supervisor CPU, %d apps idle %ds (s)' % (total, idle_seconds)] = \
+                        idle_cpu(tool, idle_seconds)
+                    time.sleep(1.5)  # every app past minUptime: a crash, not a spin
+                    res['kill -9 to new pid (ms, median of %d)' % kills] = \
+                        (lambda v: v * 1000 if v else None)(restart_latency(tool, tag, kills))
+                print('   %s' % json.dumps(res), flush=True)
+            tool.stopall()
+            time.sleep(1)
+            res['log throughput to a file (MB/s)'] = log_throughput(tool, flood, flood_mb, root,
+                                                                    tool.name.split()[0])
+            tool.stopall()
+            started_by_us.update(set(all_pids()) - before)
+        results['cat to a file'] = {'log throughput to a file (MB/s)':
+                                    cat_throughput(flood, flood_mb, root)}
+    finally:
+        for tool in tools:
+            try:
+                tool.close()
+            except Exception as e:  # keep cleaning up
+                print('close %s: %s' % (tool.name, e))
+        # Whatever we started and is still there (by pid, never by name).
+        for pid in set(all_pids()) - before if 'before' in dir() else []:
+            if any(root.encode() in a for a in cmdline(pid)):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        shutil.rmtree(root, ignore_errors=True)
+    print_table(results)
+    if opts.json:
+        with open(opts.json, 'w') as f:
+            json.dump(results, f, indent=2)
+
+
+def print_table(results):
+    names = list(results)
+    rows = []
+    for res in results.values():
+        for k in res:
+            if k not in rows:
+                rows.append(k)
+    width = max(len(r) for r in rows) + 2
+    print('\n' + ''.join(n.ljust(18) for n in [''.ljust(width)] + names))
+    for r in rows:
+        cells = []
+        for n in names:
+            v = results[n].get(r)
+            cells.append(('-' if v is None else ('%.3g' % v)).ljust(18))
+        print(r.ljust(width) + ''.join(cells))
+
+
+if __name__ == '__main__':
+    main()
