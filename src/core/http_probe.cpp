@@ -118,6 +118,8 @@ void HttpProbe::onWritable() {
         finish(false, fmt::format("send: {}", std::strerror(errno)));
         return;
     }
+    // One event source per fd: epoll refuses a second registration.
+    io_.reset();
     io_ = loop_.addReadable(fd_.get(), [this] { onReadable(); });
 }
 

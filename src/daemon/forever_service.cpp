@@ -34,7 +34,6 @@ void ForeverService::onEvent(const SupervisorEvent& e) {
     Process& p = *e.process;
     const std::string& uid = p.spec.uid;
     journal_.record(e);
-    listCache_.erase(uid);
     auto path = [&] { return sdbus::ObjectPath(processObjectPath(uid)); };
     switch (e.kind) {
         case SupervisorEvent::Kind::Added:
@@ -208,12 +207,7 @@ std::vector<std::map<std::string, sdbus::Variant>> ForeverService::List() {
         const auto& table = supervisor_.processes();
         out.reserve(table.size());
         for (size_t i = 0; i < table.size(); ++i) {
-            const std::string& uid = table[i]->spec.uid;
-            auto cached = listCache_.find(uid);
-            if (cached == listCache_.end()) {
-                cached = listCache_.emplace(uid, processProperties(*table[i], i, figures_[uid])).first;
-            }
-            out.push_back(cached->second);
+            out.push_back(processProperties(*table[i], i, figures_[table[i]->spec.uid]));
         }
         return out;
     });

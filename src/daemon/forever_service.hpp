@@ -33,10 +33,7 @@ class ForeverService final
     // Who may control which process (system mode); unset: everyone.
     void setAccessPolicy(const AccessPolicy* access) { access_ = access; }
     // Figures from the metrics sampler, by uid.
-    ProcessFigures& figuresFor(const std::string& uid) {
-        listCache_.erase(uid);  // the sampler is about to change them
-        return figures_[uid];
-    }
+    ProcessFigures& figuresFor(const std::string& uid) { return figures_[uid]; }
 
   private:
     sdbus::ObjectPath Start(const std::map<std::string, sdbus::Variant>& spec) override;
@@ -65,10 +62,6 @@ class ForeverService final
     std::map<std::string, std::string> defaultEnv_;
     std::map<std::string, std::unique_ptr<ProcessObject>> objects_;
     std::map<std::string, ProcessFigures> figures_;
-    // List() rows by uid, rebuilt only after an event touched the process:
-    // building thousands of sdbus::Variants per call (each its own message)
-    // was most of the cost of `foreverctl list` with 100 apps.
-    std::map<std::string, std::map<std::string, sdbus::Variant>> listCache_;
     nlohmann::json specDefaults_ = nlohmann::json::object();
     const AccessPolicy* access_ = nullptr;
     // The processes of `all` the caller may control; with `strict`, any
