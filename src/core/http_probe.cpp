@@ -138,8 +138,8 @@ void HttpProbe::onReadable() {
     }
     int code = parseStatusLine(response_.substr(0, eol));
     if (code == 0) {
-        finish(false, n < 0 ? fmt::format("recv: {}", std::strerror(errno))
-                            : "not an HTTP response");
+        finish(false,
+               n < 0 ? fmt::format("recv: {}", std::strerror(errno)) : "not an HTTP response");
     } else {
         finish(code >= 200 && code < 300, fmt::format("HTTP {}", code));
     }

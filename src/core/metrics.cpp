@@ -52,7 +52,7 @@ std::vector<pid_t> childrenOf(pid_t pid, const fs::path& proc) {
     std::vector<pid_t> out;
     std::error_code ec;
     for (const auto& task : fs::directory_iterator(proc / std::to_string(pid) / "task", ec)) {
-        std::ifstream in(task.path() / "children");
+        std::istringstream in(readProcFile(task.path() / "children").value_or(""));
         for (pid_t child; in >> child;) {
             out.push_back(child);
         }

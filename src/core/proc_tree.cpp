@@ -1,5 +1,9 @@
 #include "core/proc_tree.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
 #include <fstream>
 #include <map>
@@ -54,13 +58,41 @@ std::optional<ProcStat> parseStat(const std::string& text) {
     return st;
 }
 
-std::optional<ProcStat> readStat(pid_t pid, const std::filesystem::path& proc) {
-    std::ifstream in(proc / std::to_string(pid) / "stat");
-    if (!in) {
+std::optional<std::string> readProcFile(const std::filesystem::path& path) {
+    // Plain read(2): a process that exits mid-read makes it fail with ESRCH,
+    // which std::ifstream turns into an exception.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         return std::nullopt;
     }
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return parseStat(text);
+    std::string text;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            ::close(fd);
+            if (n < 0) {
+                return std::nullopt;
+            }
+            return text;
+        }
+        text.append(buf, static_cast<size_t>(n));
+        if (text.size() > (1u << 20)) {
+            ::close(fd);
+            return text;
+        }
+    }
+}
+
+std::optional<ProcStat> readStat(pid_t pid, const std::filesystem::path& proc) {
+    auto text = readProcFile(proc / std::to_string(pid) / "stat");
+    if (!text) {
+        return std::nullopt;
+    }
+    return parseStat(*text);
 }
 
 std::vector<ProcStat> allProcesses(const std::filesystem::path& proc) {
@@ -111,8 +143,7 @@ std::vector<pid_t> descendantsCarrying(pid_t root, const std::string& entry,
                                        const std::filesystem::path& proc) {
     std::vector<pid_t> out;
     for (pid_t pid : descendants(root, proc)) {
-        std::ifstream in(proc / std::to_string(pid) / "environ");
-        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        std::string text = readProcFile(proc / std::to_string(pid) / "environ").value_or("");
         auto has = [&](const std::string& e) {
             // Whole entries only: "FOREVER_UID=web" must not match "...=web2".
             std::string needle = e + '\0';

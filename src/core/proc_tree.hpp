@@ -26,6 +26,9 @@ struct ProcStat {
 // parentheses, so fields are read after the last ')'.
 std::optional<ProcStat> parseStat(const std::string& text);
 
+// The whole of a small /proc file, or nullopt (gone, no permission).
+std::optional<std::string> readProcFile(const std::filesystem::path& path);
+
 std::optional<ProcStat> readStat(pid_t pid, const std::filesystem::path& proc = "/proc");
 
 // Every live process, as read from the stat files.

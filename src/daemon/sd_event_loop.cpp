@@ -1,6 +1,10 @@
 #include "daemon/sd_event_loop.hpp"
 
 #include <sys/epoll.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+
+#include <cstdio>
 
 #include <stdexcept>
 #include <string>
@@ -23,7 +27,14 @@ class SourceHandle : public EventLoop::Handle {
     void call() {
         // Copy first: the callback may destroy this handle.
         auto callback = callback_;
-        callback();
+        // An exception must not unwind through sd-event's C frames (that
+        // aborts, or worse); report it loudly and keep the loop running.
+        try {
+            callback();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "<2>foreverd: internal error in an event handler: %s\n", e.what());
+            sd_journal_print(LOG_CRIT, "internal error in an event handler: %s", e.what());
+        }
     }
     static int dispatch(void* self) {
         static_cast<SourceHandle*>(self)->call();

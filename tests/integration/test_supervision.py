@@ -267,7 +267,9 @@ def test_systemd_variables_never_leak():
         raw = json.loads(wait_for(lambda: open(env.path('raw.json')).readline(),
                                   what='raw output'))
         for e in (info['env'], raw['env']):
-            for var in ('NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', 'LISTEN_FDS',
+            # Its own socket (sd_notify for apps), never foreverd's.
+            assert e['NOTIFY_SOCKET'].startswith('@forever/'), e['NOTIFY_SOCKET']
+            for var in ('WATCHDOG_USEC', 'WATCHDOG_PID', 'LISTEN_FDS',
                         'LISTEN_PID', 'LISTEN_FDNAMES', 'INVOCATION_ID'):
                 assert var not in e, (var, e.get(var))
             assert e['FOREVER_UID'] in ('envcheck', 'raw')
