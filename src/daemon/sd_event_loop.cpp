@@ -81,10 +81,10 @@ EventLoop::HandlePtr SdEventLoop::addTimer(Millis delay, std::function<void()> f
     return handle;
 }
 
-EventLoop::HandlePtr SdEventLoop::addReadable(int fd, std::function<void()> ready) {
+EventLoop::HandlePtr SdEventLoop::addIo(int fd, uint32_t events, std::function<void()> ready) {
     auto handle = std::make_unique<SourceHandle>(std::move(ready));
     check(sd_event_add_io(
-              event_, handle->slot(), fd, EPOLLIN,
+              event_, handle->slot(), fd, events,
               [](sd_event_source*, int, uint32_t, void* self) {
                   return SourceHandle::dispatch(self);
               },
@@ -93,16 +93,12 @@ EventLoop::HandlePtr SdEventLoop::addReadable(int fd, std::function<void()> read
     return handle;
 }
 
+EventLoop::HandlePtr SdEventLoop::addReadable(int fd, std::function<void()> ready) {
+    return addIo(fd, EPOLLIN, std::move(ready));
+}
+
 EventLoop::HandlePtr SdEventLoop::addWritable(int fd, std::function<void()> ready) {
-    auto handle = std::make_unique<SourceHandle>(std::move(ready));
-    check(sd_event_add_io(
-              event_, handle->slot(), fd, EPOLLOUT,
-              [](sd_event_source*, int, uint32_t, void* self) {
-                  return SourceHandle::dispatch(self);
-              },
-              handle.get()),
-          "sd_event_add_io");
-    return handle;
+    return addIo(fd, EPOLLOUT, std::move(ready));
 }
 
 EventLoop::HandlePtr SdEventLoop::addDeferred(std::function<void()> run) {

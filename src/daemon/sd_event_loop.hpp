@@ -26,6 +26,7 @@ class SdEventLoop : public EventLoop {
     void exit(int code);
 
   private:
+    HandlePtr addIo(int fd, uint32_t events, std::function<void()> ready);
     sd_event* event_ = nullptr;
 };
 
