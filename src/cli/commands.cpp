@@ -1,6 +1,8 @@
 #include "cli/commands.hpp"
 
 #include <fmt/format.h>
+#include <poll.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -103,7 +105,9 @@ int runStartConfig(const Invocation& inv, const Output& out) {
                 }
             }
         }
-        specs.push_back(std::move(spec));
+        for (auto& one : expandInstances(std::move(spec))) {
+            specs.push_back(std::move(one));
+        }
     }
     json started = json::array();
     for (const auto& spec : specs) {
@@ -121,14 +125,17 @@ int runStart(const Invocation& inv, const Output& out) {
     if (isConfigFile(inv.operands.front())) {
         return runStartConfig(inv, out);
     }
-    json spec = buildStartSpec(inv, std::filesystem::current_path(), currentEnvironment());
+    auto specs =
+        expandInstances(buildStartSpec(inv, std::filesystem::current_path(), currentEnvironment()));
     BusClient client(inv.system);
-    auto path = client.call([&](ManagerProxy& m) { return m.Start(toVariants(spec)); });
-    auto all = listProcesses(client);
-    json one = json::array();
-    printStarted(findByPath(all, path), path, out, &one);
+    json started = json::array();
+    for (const auto& spec : specs) {
+        auto path = client.call([&](ManagerProxy& m) { return m.Start(toVariants(spec)); });
+        auto all = listProcesses(client);
+        printStarted(findByPath(all, path), path, out, &started);
+    }
     if (out.json) {
-        printJson(one.front());
+        printJson(specs.size() == 1 ? started.front() : started);
     }
     return kExitOk;
 }
@@ -158,6 +165,8 @@ std::vector<std::string> logFilesOf(const ProcessView& p) {
     return files;
 }
 
+std::string renderList(const std::vector<ProcessView>& all, const Output& out);
+
 int runList(const Invocation& inv, const Output& out) {
     BusClient client(inv.system);
     auto all = listProcesses(client);
@@ -174,6 +183,12 @@ int runList(const Invocation& inv, const Output& out) {
         std::cout << "No forever processes running\n";
         return kExitOk;
     }
+    std::cout << renderList(all, out);
+    return kExitOk;
+}
+
+std::string renderList(const std::vector<ProcessView>& all, const Output& out) {
+    const int64_t now = realtimeNowUs();
     const auto columns = columnsOf(loadUserConfig(userConfigPath()));
     std::vector<std::string> headers;
     for (const auto& c : columns) {
@@ -229,7 +244,60 @@ int runList(const Invocation& inv, const Output& out) {
         }
         rows.push_back(std::move(row));
     }
-    std::cout << renderTable(headers, rows, TableStyle{out.color, out.plain, out.width});
+    return renderTable(headers, rows, TableStyle{out.color, out.plain, out.width});
+}
+
+// A live `list` (PM2's monit): redrawn every second until q or Ctrl-C.
+int runMonit(const Invocation& inv, const Output& out) {
+    BusClient client(inv.system);
+    const bool tty = ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
+    struct termios saved {};
+    if (tty) {
+        ::tcgetattr(STDIN_FILENO, &saved);
+        struct termios raw = saved;
+        raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+        std::cout << "\x1b[?25l";  // hide the cursor while redrawing
+    }
+    auto restore = [&] {
+        if (tty) {
+            ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+            std::cout << "\x1b[?25h" << std::flush;
+        }
+    };
+    try {
+        for (;;) {
+            auto all = listProcesses(client);
+            std::string frame = tty ? "\x1b[H\x1b[2J" : "";
+            char stamp[32];
+            time_t t = ::time(nullptr);
+            struct tm tm {};
+            localtime_r(&t, &tm);
+            std::strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
+            frame += paint(fmt::format("forever monit  {}  {} processes  (q to quit)", stamp,
+                                       all.size()),
+                           "\x1b[1m", out.color) +
+                     "\n\n";
+            frame += all.empty() ? "No forever processes running\n" : renderList(all, out);
+            std::cout << frame << std::flush;
+            if (!tty) {
+                break;  // a pipe gets one frame
+            }
+            struct pollfd pfd {
+                STDIN_FILENO, POLLIN, 0
+            };
+            if (::poll(&pfd, 1, 1000) > 0) {
+                char c = 0;
+                if (::read(STDIN_FILENO, &c, 1) <= 0 || c == 'q' || c == 'Q' || c == 3) {
+                    break;
+                }
+            }
+        }
+    } catch (...) {
+        restore();
+        throw;
+    }
+    restore();
     return kExitOk;
 }
 
@@ -475,6 +543,9 @@ int runAction(const Invocation& inv, const Output& out) {
     }
     if (a == "status") {
         return runStatus(inv, out);
+    }
+    if (a == "monit") {
+        return runMonit(inv, out);
     }
     if (a == "config" || a == "set" || a == "clear" || a == "columns") {
         return runSettings(inv, out);

@@ -202,6 +202,14 @@ class AppReader {
                 }
                 continue;
             }
+            if (key == "instances") {
+                if (!value.is_number_integer() || value.get<int64_t>() < 1 ||
+                    value.get<int64_t>() > 1000) {
+                    fail(at, "'instances' must be a whole number from 1 to 1000");
+                }
+                spec[key] = value;
+                continue;
+            }
             json v = value;
             if (key == "args" && v.is_string()) {
                 // forever.json allows "args": "--port 3000".

@@ -31,6 +31,29 @@ std::string resolvePath(const fs::path& base, const std::string& path) {
     return out.string();
 }
 
+std::vector<json> expandInstances(json spec) {
+    if (!spec.contains("instances")) {
+        return {spec};
+    }
+    const json n = spec["instances"];
+    spec.erase("instances");
+    if (!n.is_number_integer() || n.get<int64_t>() < 1 || n.get<int64_t>() > 1000) {
+        throw UsageError("instances must be a whole number from 1 to 1000");
+    }
+    std::string base = spec.value("uid", "");
+    if (base.empty()) {
+        base = fs::path(spec.value("script", "app")).stem().string();
+    }
+    std::vector<json> out;
+    for (int64_t i = 0; i < n.get<int64_t>(); ++i) {
+        json one = spec;
+        one["uid"] = base + "-" + std::to_string(i);
+        one["env"]["FOREVER_INSTANCE"] = std::to_string(i);
+        out.push_back(std::move(one));
+    }
+    return out;
+}
+
 std::map<std::string, std::string> currentEnvironment() {
     std::map<std::string, std::string> out;
     for (char** e = environ; e && *e; ++e) {

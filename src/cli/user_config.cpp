@@ -16,8 +16,8 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string>& allColumns() {
     static const std::vector<std::string> columns{
-        "index", "uid",    "command", "script",  "pid",  "uptime", "restarts",
-        "cpu",   "memory", "state",   "logfile", "args", "dir",    "exitcode", "status"};
+        "index",  "uid",   "command", "script", "pid", "uptime",   "restarts", "cpu",
+        "memory", "state", "logfile", "args",   "dir", "exitcode", "status"};
     return columns;
 }
 

@@ -139,5 +139,24 @@ def test_columns_and_settings():
         assert len(env.ctl('list').stdout.splitlines()[0].split()) == 9
 
 
+def test_instances_and_monit():
+    with Env() as env:
+        env.start_daemon()
+        out = env.ctl('start', '-i', 3, '--uid', 'api', '-o', env.path('api.log'),
+                      env.fixture('echo_args.js')).stdout
+        assert out.count('started api-') == 3, out
+        listed = env.ctl_json('list')
+        assert [p['uid'] for p in listed] == ['api-0', 'api-1', 'api-2']
+        wait_for_lines = __import__('forever_harness').wait_for
+        lines = wait_for_lines(lambda: (lambda t: t if len(t) == 3 else None)(
+            open(env.path('api.log')).read().splitlines()), what='three instances writing')
+        assert sorted(json.loads(x)['env']['FOREVER_INSTANCE'] for x in lines) == ['0', '1', '2']
+        r = env.ctl('start', '-i', 0, env.fixture('echo_args.js'), check=False)
+        assert r.returncode == 2 and 'instances' in r.stderr
+        # Not on a terminal, monit prints one frame and exits.
+        frame = env.ctl('monit').stdout
+        assert 'forever monit' in frame and 'api-2' in frame, frame
+
+
 if __name__ == '__main__':
     sys.exit(run())

@@ -41,3 +41,19 @@ TEST_CASE("D-Bus types of the spec") {
     CHECK(v.at("env").peekValueType() == "a{ss}");
     CHECK(v.at("env").get<std::map<std::string, std::string>>().at("K") == "V");
 }
+
+TEST_CASE("instances expand into numbered uids with FOREVER_INSTANCE") {
+    nlohmann::json spec{{"script", "/srv/api/server.js"}, {"env", {{"A", "1"}}}, {"instances", 3}};
+    auto specs = expandInstances(spec);
+    REQUIRE(specs.size() == 3);
+    CHECK(specs[0]["uid"] == "server-0");
+    CHECK(specs[2]["uid"] == "server-2");
+    CHECK(specs[1]["env"]["FOREVER_INSTANCE"] == "1");
+    CHECK(specs[1]["env"]["A"] == "1");
+    CHECK_FALSE(specs[0].contains("instances"));
+    spec["uid"] = "api";
+    CHECK(expandInstances(spec)[1]["uid"] == "api-1");
+    CHECK(expandInstances({{"script", "/a.js"}}).size() == 1);
+    CHECK_THROWS_AS(expandInstances({{"script", "/a.js"}, {"instances", 0}}), UsageError);
+    CHECK_THROWS_AS(expandInstances({{"script", "/a.js"}, {"instances", "2"}}), UsageError);
+}
