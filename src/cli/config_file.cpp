@@ -321,6 +321,13 @@ std::vector<json> parseConfig(const std::string& text, ConfigFormat format,
                 what = what.substr(colon + 2);
             }
             throw ConfigError(fmt::format("{}:{}:{}: {}", displayName, line, col, what));
+        } catch (const json::exception& e) {
+            // Not a syntax error but a value JSON cannot hold (a number
+            // beyond a double, found by fuzzing); no position is known.
+            std::string what = e.what();
+            auto cut = what.find("] ");
+            throw ConfigError(fmt::format("{}:1:1: {}", displayName,
+                                          cut == std::string::npos ? what : what.substr(cut + 2)));
         }
         JsonScanner(text, map).run();
         if (doc.is_array()) {

@@ -125,3 +125,10 @@ script = "src/worker.js"
     CHECK(errorOf("name = 1\n[[app]]\nscript = \"app.js\"\n", ConfigFormat::Toml, dir.path) ==
           "f:1:1: unexpected top-level key 'name': put app settings in [[app]]");
 }
+
+TEST_CASE("values JSON cannot hold are refused, not thrown through (found by fuzzing)") {
+    TempDir dir;
+    auto error = errorOf("{\"script\": \"app.js\", \"max\": 1e999}", ConfigFormat::Json, dir.path);
+    CHECK(error.rfind("f:1:1: ", 0) == 0);
+    CHECK(error.find("number overflow") != std::string::npos);
+}
