@@ -24,7 +24,6 @@ enum class Kind {
     Signal,
     Env,
     Lines,
-    Unsupported
 };
 
 struct Option {
@@ -209,22 +208,8 @@ bool appliesTo(const Option& o, const std::string& action) {
            std::find(o.info.actions.begin(), o.info.actions.end(), action) != o.info.actions.end();
 }
 
-std::optional<std::string> closestName(const std::string& word,
-                                       const std::vector<std::string>& names) {
-    std::optional<std::string> best;
-    size_t bestDistance = 3;  // farther than 2 edits is not a typo
-    for (const auto& n : names) {
-        size_t d = editDistance(word, n);
-        if (d < bestDistance) {
-            bestDistance = d;
-            best = n;
-        }
-    }
-    return best;
-}
-
 std::string hint(const std::string& word, const std::vector<std::string>& names) {
-    auto best = closestName(word, names);
+    auto best = closestMatch(word, names);
     return best ? fmt::format(" (did you mean {}?)", *best) : "";
 }
 
@@ -379,8 +364,6 @@ void apply(Invocation& inv, const Option& o, const std::string& name,
             inv.lines = static_cast<unsigned>(std::min<uint64_t>(parseCount(name, v), 1u << 30));
             inv.linesGiven = true;
             return;
-        case Kind::Unsupported:
-            throw UsageError(fmt::format("{} is not supported yet", name));
     }
 }
 
@@ -401,6 +384,20 @@ size_t editDistance(const std::string& a, const std::string& b) {
         }
     }
     return row[b.size()];
+}
+
+std::optional<std::string> closestMatch(const std::string& word,
+                                        const std::vector<std::string>& names) {
+    std::optional<std::string> best;
+    size_t bestDistance = 3;  // farther than 2 edits is not a typo
+    for (const auto& n : names) {
+        size_t d = editDistance(word, n);
+        if (d < bestDistance) {
+            bestDistance = d;
+            best = n;
+        }
+    }
+    return best;
 }
 
 EnvSetting parseEnvSetting(const std::string& text) {
@@ -471,7 +468,7 @@ Invocation parseArgs(const std::vector<std::string>& argv) {
             }
             if (!o) {
                 if (inv.action == "start" && looksLikeInterpreterFlag(word) &&
-                    !closestName(name, optionNames())) {
+                    !closestMatch(name, optionNames())) {
                     inv.spec["nodeArgs"].push_back(word);
                     continue;
                 }

@@ -3,6 +3,7 @@
 // its options, then (for start) the script and everything after it, which
 // belongs to the script. Pure: no I/O, so every rule is unit-tested.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -73,5 +74,8 @@ std::string helpText(const std::string& action = "");
 
 // Edit distance, for "did you mean" hints.
 size_t editDistance(const std::string& a, const std::string& b);
+// The name in `names` closest to `word`, if any is within 2 edits.
+std::optional<std::string> closestMatch(const std::string& word,
+                                        const std::vector<std::string>& names);
 
 }  // namespace forever::cli

@@ -56,6 +56,17 @@ void printStarted(const ProcessView* p, const std::string& path, const Output& o
     }
 }
 
+// Starts each spec in turn and prints each; returns them as --json wants.
+json startAll(BusClient& client, const std::vector<json>& specs, const Output& out) {
+    json started = json::array();
+    for (const auto& spec : specs) {
+        auto path = client.call([&](ManagerProxy& m) { return m.Start(toVariants(spec)); });
+        auto all = listProcesses(client);
+        printStarted(findByPath(all, path), path, out, &started);
+    }
+    return started;
+}
+
 // `start forever.json|forever.toml`: every app of the file, or none of them.
 int runStartConfig(const Invocation& inv, const Output& out) {
     std::string profile;
@@ -95,26 +106,22 @@ int runStartConfig(const Invocation& inv, const Output& out) {
             env[setting.key] = setting.value;
         }
         spec["env"] = env;
-        if (spec.contains("uid")) {
-            for (const auto& p : running) {
-                if (p.uid == spec["uid"]) {
-                    throw CliError(kExitFailure,
-                                   fmt::format("{}: a process with uid '{}' is already running; "
-                                               "nothing was started",
-                                               inv.operands.front(), p.uid));
-                }
-            }
-        }
         for (auto& one : expandInstances(std::move(spec))) {
             specs.push_back(std::move(one));
         }
     }
-    json started = json::array();
+    // After expanding instances, so "api-1" is checked as well as "api".
     for (const auto& spec : specs) {
-        auto path = client.call([&](ManagerProxy& m) { return m.Start(toVariants(spec)); });
-        auto all = listProcesses(client);
-        printStarted(findByPath(all, path), path, out, &started);
+        for (const auto& p : running) {
+            if (spec.contains("uid") && p.uid == spec["uid"]) {
+                throw CliError(kExitFailure,
+                               fmt::format("{}: a process with uid '{}' is already running; "
+                                           "nothing was started",
+                                           inv.operands.front(), p.uid));
+            }
+        }
     }
+    json started = startAll(client, specs, out);
     if (out.json) {
         printJson(started);
     }
@@ -128,12 +135,7 @@ int runStart(const Invocation& inv, const Output& out) {
     auto specs =
         expandInstances(buildStartSpec(inv, std::filesystem::current_path(), currentEnvironment()));
     BusClient client(inv.system);
-    json started = json::array();
-    for (const auto& spec : specs) {
-        auto path = client.call([&](ManagerProxy& m) { return m.Start(toVariants(spec)); });
-        auto all = listProcesses(client);
-        printStarted(findByPath(all, path), path, out, &started);
-    }
+    json started = startAll(client, specs, out);
     if (out.json) {
         printJson(specs.size() == 1 ? started.front() : started);
     }

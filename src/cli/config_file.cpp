@@ -223,19 +223,11 @@ class AppReader {
                 checkSpecKey(key, v);
             } catch (const SpecError& e) {
                 if (std::find(known.begin(), known.end(), key) == known.end()) {
-                    std::string best;
-                    size_t bestDistance = 3;
-                    for (const auto& k : known) {
-                        if (size_t d = editDistance(key, k); d < bestDistance) {
-                            bestDistance = d;
-                            best = k;
-                        }
-                    }
-                    fail(
-                        at,
-                        fmt::format("unknown key '{}'{}", key,
-                                    best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best)),
-                        true);
+                    auto best = closestMatch(key, known);
+                    fail(at,
+                         fmt::format("unknown key '{}'{}", key,
+                                     best ? fmt::format(" (did you mean '{}'?)", *best) : ""),
+                         true);
                 }
                 fail(at, e.what());
             }

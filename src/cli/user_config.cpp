@@ -79,13 +79,8 @@ namespace {
 void checkColumn(const std::string& name) {
     const auto& all = allColumns();
     if (std::find(all.begin(), all.end(), name) == all.end()) {
-        std::string hint;
-        for (const auto& c : all) {
-            if (editDistance(name, c) <= 2) {
-                hint = fmt::format(" (did you mean {}?)", c);
-                break;
-            }
-        }
+        auto best = closestMatch(name, all);
+        std::string hint = best ? fmt::format(" (did you mean {}?)", *best) : "";
         std::string known;
         for (const auto& c : all) {
             known += (known.empty() ? "" : ", ") + c;

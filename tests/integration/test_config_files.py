@@ -64,5 +64,18 @@ def test_forever_toml_with_env_profile():
         assert info['env']['PORT'] == '80' and info['env']['NODE_ENV'] == 'production', info['env']
 
 
+def test_instance_uids_are_checked_before_anything_starts():
+    with Env() as env:
+        env.start_daemon()
+        env.ctl('start', '--uid', 'api-1', env.fixture('forever_app.js'))
+        path = env.path('forever.json')
+        with open(path, 'w') as f:
+            json.dump([{'uid': 'web', 'script': env.fixture('forever_app.js')},
+                       {'uid': 'api', 'instances': 2, 'script': env.fixture('forever_app.js')}], f)
+        r = env.ctl('start', path, check=False)
+        assert r.returncode == 1 and "uid 'api-1' is already running" in r.stderr, r
+        assert [p['uid'] for p in env.ctl_json('list')] == ['api-1']
+
+
 if __name__ == '__main__':
     sys.exit(run())
