@@ -708,10 +708,13 @@ void Supervisor::onNotify(Process& p, pid_t sender, const NotifyFields& fields) 
     // the socket is abstract, so anyone on the machine could write to it.
     if (sender != p.pid) {
         auto st = readStat(sender);
-        auto tree = descendants(p.pid);
-        if ((!st || st->pgid != p.pid) &&
-            std::find(tree.begin(), tree.end(), sender) == tree.end()) {
-            return;
+        bool inGroup = st && st->pgid == p.pid;
+        // The /proc walk only for processes that left the group.
+        if (!inGroup) {
+            auto tree = descendants(p.pid);
+            if (std::find(tree.begin(), tree.end(), sender) == tree.end()) {
+                return;
+            }
         }
     }
     bool changed = false;

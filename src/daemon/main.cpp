@@ -84,6 +84,7 @@ void usage(FILE* out) {
 std::optional<Options> parseOptions(int argc, char** argv) {
     Options o;
     o.stateDir = xdgDir("XDG_STATE_HOME", ".local/state") / "forever";
+    bool stateDirGiven = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -93,14 +94,7 @@ std::optional<Options> parseOptions(int argc, char** argv) {
             }
             return argv[++i];
         };
-        if (a == "--foreground" || a == "-f") {
-        } else if (a == "--system") {
-            o.system = true;
-        } else if (a == "--state-dir") {
-            o.stateDir = value();
-        } else if (a == "--log-dir") {
-            o.logDir = value();
-        } else if (a == "--log-max-bytes" || a == "--log-keep" || a == "--log-max-age") {
+        auto wholeNumber = [&]() -> uint64_t {
             std::string v = value();
             uint64_t n = 0;
             auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
@@ -109,20 +103,23 @@ std::optional<Options> parseOptions(int argc, char** argv) {
                              v.c_str());
                 std::exit(2);
             }
+            return n;
+        };
+        if (a == "--foreground" || a == "-f") {
+        } else if (a == "--system") {
+            o.system = true;
+        } else if (a == "--state-dir") {
+            o.stateDir = value();
+            stateDirGiven = true;
+        } else if (a == "--log-dir") {
+            o.logDir = value();
+        } else if (a == "--log-max-bytes" || a == "--log-keep" || a == "--log-max-age") {
             const char* key = a == "--log-max-bytes" ? "logMaxBytes"
                               : a == "--log-keep"    ? "logKeep"
                                                      : "logMaxAge";
-            o.specDefaults[key] = n;
+            o.specDefaults[key] = wholeNumber();
         } else if (a == "--sample-interval") {
-            std::string v = value();
-            unsigned long ms = 0;
-            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
-            if (v.empty() || ec != std::errc{} || end != v.data() + v.size()) {
-                std::fprintf(stderr, "foreverd: --sample-interval expects milliseconds, not '%s'\n",
-                             v.c_str());
-                std::exit(2);
-            }
-            o.sampleInterval = Millis(ms);
+            o.sampleInterval = Millis(wholeNumber());
         } else if (a == "--version") {
             std::printf("foreverd %s\n", FOREVER_VERSION);
             std::exit(0);
@@ -135,7 +132,7 @@ std::optional<Options> parseOptions(int argc, char** argv) {
             return std::nullopt;
         }
     }
-    if (o.system && o.stateDir == xdgDir("XDG_STATE_HOME", ".local/state") / "forever") {
+    if (o.system && !stateDirGiven) {
         // systemd's StateDirectory=forever passes it; /var/lib/forever otherwise.
         const char* given = std::getenv("STATE_DIRECTORY");
         o.stateDir = given && *given == '/' ? given : "/var/lib/forever";
