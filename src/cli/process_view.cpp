@@ -21,35 +21,48 @@ int64_t ProcessView::uptimeMs(int64_t nowUs) const {
     return (nowUs - static_cast<int64_t>(startedAtUs)) / 1000;
 }
 
-ProcessView decodeProcess(const Properties& props) {
-    ProcessView v;
-    v.path = property<sdbus::ObjectPath>(props, "Path");
-    v.index = property<uint32_t>(props, "Index");
-    v.uid = property<std::string>(props, "Uid");
-    v.script = property<std::string>(props, "Script");
-    v.command = property<std::string>(props, "Command");
-    v.args = property<std::vector<std::string>>(props, "Args");
-    v.workingDirectory = property<std::string>(props, "WorkingDirectory");
-    v.pid = property<uint32_t>(props, "MainPID");
-    v.state = property<std::string>(props, "State");
-    v.restarts = property<uint32_t>(props, "Restarts");
-    v.startedAtUs = property<uint64_t>(props, "StartedAt");
-    v.exitCode = property<int32_t>(props, "ExitCode", -1);
-    v.exitSignal = property<int32_t>(props, "ExitSignal");
-    v.logFile = property<std::string>(props, "LogFile");
-    v.outFile = property<std::string>(props, "OutFile");
-    v.errFile = property<std::string>(props, "ErrFile");
-    v.memory = property<uint64_t>(props, "MemoryRSS");
-    v.cpu = property<double>(props, "CPUUsage");
-    v.memoryAverage = property<uint64_t>(props, "MemoryRSSAverage");
-    v.cpuAverage = property<double>(props, "CPUUsageAverage");
-    v.samples = property<uint32_t>(props, "Samples");
-    v.maxMemory = property<uint64_t>(props, "MaxMemory");
-    v.statusText = property<std::string>(props, "StatusText");
-    v.ready = property<bool>(props, "Ready");
-    v.recentCrashes = property<uint32_t>(props, "RecentCrashes");
-    v.reason = property<std::string>(props, "Reason");
-    return v;
+ProcessView decodeProcess(const ProcessRow& row) {
+    // The parameters follow the row's order (Manager.List in dbus/); their
+    // types are checked by the compiler, their names by the list tests.
+    return std::apply(
+        [](const sdbus::ObjectPath& path, uint32_t index, const std::string& uid,
+           const std::string& script, const std::string& command,
+           const std::vector<std::string>& args, const std::string& workingDirectory, uint32_t pid,
+           const std::string& state, uint32_t restarts, uint64_t startedAtUs, int32_t exitCode,
+           int32_t exitSignal, const std::string& logFile, const std::string& outFile,
+           const std::string& errFile, uint64_t memory, double cpu, uint64_t memoryAverage,
+           double cpuAverage, uint32_t samples, uint64_t maxMemory, const std::string& statusText,
+           bool ready, uint32_t recentCrashes, const std::string& reason) {
+            ProcessView v;
+            v.path = path;
+            v.index = index;
+            v.uid = uid;
+            v.script = script;
+            v.command = command;
+            v.args = args;
+            v.workingDirectory = workingDirectory;
+            v.pid = pid;
+            v.state = state;
+            v.restarts = restarts;
+            v.startedAtUs = startedAtUs;
+            v.exitCode = exitCode;
+            v.exitSignal = exitSignal;
+            v.logFile = logFile;
+            v.outFile = outFile;
+            v.errFile = errFile;
+            v.memory = memory;
+            v.cpu = cpu;
+            v.memoryAverage = memoryAverage;
+            v.cpuAverage = cpuAverage;
+            v.samples = samples;
+            v.maxMemory = maxMemory;
+            v.statusText = statusText;
+            v.ready = ready;
+            v.recentCrashes = recentCrashes;
+            v.reason = reason;
+            return v;
+        },
+        static_cast<const ProcessTuple&>(row));
 }
 
 std::vector<ProcessView> listProcesses(BusClient& client) {

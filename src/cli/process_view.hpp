@@ -3,6 +3,9 @@
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "cli/bus_client.hpp"
@@ -40,7 +43,14 @@ struct ProcessView {
     int64_t uptimeMs(int64_t nowUs) const;
 };
 
-ProcessView decodeProcess(const Properties& props);
+// One row of Manager.List(), as the generated proxy returns it.
+using ProcessRow = std::decay_t<decltype(std::declval<ManagerProxy&>().List())>::value_type;
+
+template <typename... T>
+std::tuple<T...> asTuple(const sdbus::Struct<T...>&);
+using ProcessTuple = decltype(asTuple(std::declval<const ProcessRow&>()));
+
+ProcessView decodeProcess(const ProcessRow& row);
 std::vector<ProcessView> listProcesses(BusClient& client);
 
 // The stable --json form (documented in foreverctl(1)).

@@ -201,13 +201,13 @@ void ForeverService::StopByPid(sdbus::Result<std::string>&& result, uint32_t pid
     });
 }
 
-std::vector<std::map<std::string, sdbus::Variant>> ForeverService::List() {
+std::vector<ProcessRow> ForeverService::List() {
     return guarded([&] {
-        std::vector<std::map<std::string, sdbus::Variant>> out;
+        std::vector<ProcessRow> out;
         const auto& table = supervisor_.processes();
         out.reserve(table.size());
         for (size_t i = 0; i < table.size(); ++i) {
-            out.push_back(processProperties(*table[i], i, figures_[table[i]->spec.uid]));
+            out.push_back(processRow(*table[i], i, figures_[table[i]->spec.uid]));
         }
         return out;
     });

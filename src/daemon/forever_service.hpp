@@ -42,7 +42,7 @@ class ForeverService final
     void StopAll(sdbus::Result<std::vector<std::string>>&& result) override;
     void RestartAll(sdbus::Result<std::vector<std::string>>&& result) override;
     void StopByPid(sdbus::Result<std::string>&& result, uint32_t pid) override;
-    std::vector<std::map<std::string, sdbus::Variant>> List() override;
+    std::vector<ProcessRow> List() override;
     std::vector<sdbus::ObjectPath> Find(const std::string& target) override;
     sdbus::ObjectPath GetProcess(const std::string& target) override;
     std::vector<std::string> CleanLogs() override;

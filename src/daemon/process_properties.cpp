@@ -17,37 +17,34 @@ std::string processObjectPath(const std::string& uid) {
     return out;
 }
 
-std::map<std::string, sdbus::Variant> processProperties(const Process& p, size_t index,
-                                                        const ProcessFigures& figures) {
+ProcessRow processRow(const Process& p, size_t index, const ProcessFigures& figures) {
     const ProcessSpec& s = p.spec;
-    return {
-        {"Path", sdbus::Variant(sdbus::ObjectPath(processObjectPath(s.uid)))},
-        {"Uid", sdbus::Variant(s.uid)},
-        {"Index", sdbus::Variant(static_cast<uint32_t>(index))},
-        {"Script", sdbus::Variant(s.script)},
-        {"Command", sdbus::Variant(s.command)},
-        {"Args", sdbus::Variant(s.args)},
-        {"WorkingDirectory", sdbus::Variant(s.workingDir)},
-        {"MainPID", sdbus::Variant(static_cast<uint32_t>(p.pid))},
-        {"State", sdbus::Variant(toString(p.state))},
-        {"Restarts", sdbus::Variant(static_cast<uint32_t>(p.restarts))},
-        {"StartedAt", sdbus::Variant(static_cast<uint64_t>(p.startedAtUs))},
-        {"ExitCode", sdbus::Variant(static_cast<int32_t>(p.hasExited ? p.lastExit.code : -1))},
-        {"ExitSignal", sdbus::Variant(static_cast<int32_t>(p.hasExited ? p.lastExit.signal : 0))},
-        {"LogFile", sdbus::Variant(s.logFile)},
-        {"OutFile", sdbus::Variant(s.outFile)},
-        {"ErrFile", sdbus::Variant(s.errFile)},
-        {"MemoryRSS", sdbus::Variant(figures.rssBytes)},
-        {"CPUUsage", sdbus::Variant(figures.cpuPercent)},
-        {"MemoryRSSAverage", sdbus::Variant(figures.rssAverage)},
-        {"CPUUsageAverage", sdbus::Variant(figures.cpuAverage)},
-        {"Samples", sdbus::Variant(figures.samples)},
-        {"MaxMemory", sdbus::Variant(s.maxMemory)},
-        {"StatusText", sdbus::Variant(p.statusText)},
-        {"Ready", sdbus::Variant(p.ready)},
-        {"RecentCrashes", sdbus::Variant(static_cast<uint32_t>(p.recentCrashes))},
-        {"Reason", sdbus::Variant(p.reason)},
-    };
+    return ProcessRow{sdbus::ObjectPath(processObjectPath(s.uid)),
+                      static_cast<uint32_t>(index),
+                      s.uid,
+                      s.script,
+                      s.command,
+                      s.args,
+                      s.workingDir,
+                      static_cast<uint32_t>(p.pid),
+                      std::string(toString(p.state)),
+                      static_cast<uint32_t>(p.restarts),
+                      static_cast<uint64_t>(p.startedAtUs),
+                      static_cast<int32_t>(p.hasExited ? p.lastExit.code : -1),
+                      static_cast<int32_t>(p.hasExited ? p.lastExit.signal : 0),
+                      s.logFile,
+                      s.outFile,
+                      s.errFile,
+                      figures.rssBytes,
+                      figures.cpuPercent,
+                      figures.rssAverage,
+                      figures.cpuAverage,
+                      figures.samples,
+                      s.maxMemory,
+                      p.statusText,
+                      p.ready,
+                      static_cast<uint32_t>(p.recentCrashes),
+                      p.reason};
 }
 
 }  // namespace forever

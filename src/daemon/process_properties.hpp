@@ -1,8 +1,8 @@
 #pragma once
 
 #include <sdbus-c++/Types.h>
-#include <map>
 #include <string>
+#include <vector>
 
 #include "core/process.hpp"
 
@@ -20,9 +20,14 @@ struct ProcessFigures {
     uint32_t samples = 0;
 };
 
-// Every org.forever.Forever1.Process property of `p`, by name: what List()
-// returns per process and what the Process object's getters read.
-std::map<std::string, sdbus::Variant> processProperties(const Process& p, size_t index,
-                                                        const ProcessFigures& figures);
+// One row of Manager.List(): the Process properties in the order
+// dbus/org.forever.Forever1.Manager.xml gives them.
+using ProcessRow =
+    sdbus::Struct<sdbus::ObjectPath, uint32_t, std::string, std::string, std::string,
+                  std::vector<std::string>, std::string, uint32_t, std::string, uint32_t, uint64_t,
+                  int32_t, int32_t, std::string, std::string, std::string, uint64_t, double,
+                  uint64_t, double, uint32_t, uint64_t, std::string, bool, uint32_t, std::string>;
+
+ProcessRow processRow(const Process& p, size_t index, const ProcessFigures& figures);
 
 }  // namespace forever
