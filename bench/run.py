@@ -75,6 +75,34 @@ def cpu_ticks(pid):
         return 0
 
 
+def environ_of(pid):
+    try:
+        with open('/proc/%d/environ' % pid, 'rb') as f:
+            return f.read().split(b'\0')
+    except OSError:
+        return []
+
+
+def app_markers(script, prefix):
+    """{BENCH_APP value: pid} of the apps running `script` whose BENCH_APP
+    starts with `prefix`. Apps are found by their environment, not their
+    arguments: PM2 overwrites its apps' command lines (process.title) with
+    "node SCRIPT", dropping the arguments. Tool processes (forever's
+    monitors mention the script too) live under node_modules and are left
+    out; so is PM2's God daemon, whose title does not mention the script."""
+    script_b = script.encode()
+    key = b'BENCH_APP=' + prefix.encode()
+    out = {}
+    for p in all_pids():
+        argv = cmdline(p)
+        if not any(script_b in a for a in argv) or any(b'node_modules' in a for a in argv):
+            continue
+        for var in environ_of(p):
+            if var.startswith(key):
+                out[var.split(b'=', 1)[1].decode()] = p
+    return out
+
+
 def pids_with(needle):
     needle = needle.encode()
     return [p for p in all_pids() if any(needle in a for a in cmdline(p))]
@@ -98,17 +126,10 @@ class Tool:
         self.root = root
         self.env = dict(os.environ)
 
-    def run(self, *args, check=True):
-        return subprocess.run(list(args), env=self.env, stdout=subprocess.PIPE,
+    def run(self, *args, check=True, mark=None):
+        env = dict(self.env, BENCH_APP=mark) if mark else self.env
+        return subprocess.run(list(args), env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, check=check, cwd=self.root)
-
-    def app_pids(self, marker):
-        out = []
-        for p in pids_with(marker):
-            argv = cmdline(p)  # may have exited meanwhile: then empty
-            if argv and b'node' in os.path.basename(argv[0]):
-                out.append(p)
-        return out
 
     def supervisor_pids(self):
         raise NotImplementedError
@@ -138,10 +159,10 @@ class Ours(Tool):
     def start(self, script, uid, args=(), out=None):
         # No rotation: the others do not rotate, and the file must grow.
         extra = ['-o', out, '--logMaxBytes', '0'] if out else []
-        self.run(self.ctl, 'start', '--uid', uid, *extra, script, *args)
+        self.run(self.ctl, 'start', '--uid', uid, *extra, script, *args, mark=uid)
 
-    def list(self):
-        self.run(self.ctl, 'list')
+    def list_argv(self):
+        return [self.ctl, 'list']
 
     def stopall(self):
         self.run(self.ctl, 'stopall')
@@ -182,10 +203,10 @@ class ForeverNpm(NpmTool):
     def start(self, script, uid, args=(), out=None):
         extra = ['-o', out] if out else []
         self.run(os.path.join(self.bin, 'forever'), 'start', '--uid', uid, '--minUptime', '1000',
-                 '--spinSleepTime', '1000', *extra, script, *args)
+                 '--spinSleepTime', '1000', *extra, script, *args, mark=uid)
 
-    def list(self):
-        self.run(os.path.join(self.bin, 'forever'), 'list')
+    def list_argv(self):
+        return [os.path.join(self.bin, 'forever'), 'list']
 
     def stopall(self):
         self.run(os.path.join(self.bin, 'forever'), 'stopall', check=False)
@@ -204,11 +225,21 @@ class Pm2Npm(NpmTool):
     def start(self, script, uid, args=(), out=None):
         extra = ['--output', out, '--merge-logs'] if out else []
         self.run(os.path.join(self.bin, 'pm2'), 'start', script, '--name', uid, *extra,
-                 '--', *args) if args else \
-            self.run(os.path.join(self.bin, 'pm2'), 'start', script, '--name', uid, *extra)
+                 *(['--', *args] if args else []), mark=uid)
 
-    def list(self):
-        self.run(os.path.join(self.bin, 'pm2'), 'jlist')
+    def list_argv(self):
+        return [os.path.join(self.bin, 'pm2'), 'jlist']
+
+    def supervisor_pids(self):
+        # The God daemon renames itself ("PM2 v7.0.4: God Daemon (...)"):
+        # found by its pid file, plus any pm2 CLI still running.
+        pids = super().supervisor_pids()
+        try:
+            with open(os.path.join(self.env['PM2_HOME'], 'pm2.pid')) as f:
+                pids.append(int(f.read().strip()))
+        except (OSError, ValueError):
+            pass
+        return pids
 
     def stopall(self):
         self.run(os.path.join(self.bin, 'pm2'), 'delete', 'all', check=False)
@@ -223,7 +254,7 @@ def start_apps(tool, app, n, tag):
     t0 = time.monotonic()
     for i in range(n):
         tool.start(app, '%s-%d' % (tag, i), args=['bench-%s-%d' % (tag, i)])
-    ok = wait_until(lambda: len(tool.app_pids('bench-%s-' % tag)) >= n, 120, 0.05)
+    ok = wait_until(lambda: len(app_markers(app, tag + '-')) >= n, 120, 0.05)
     return time.monotonic() - t0 if ok else None
 
 
@@ -231,31 +262,42 @@ def supervisor_rss(tool):
     return sum(rss(p) for p in tool.supervisor_pids())
 
 
-def list_latency(tool, runs=20):
+def spawn_latency(argv, env, runs=20):
+    """Median wall time of running argv to completion, its output to
+    /dev/null. posix_spawn, not subprocess.run: the harness's own cost
+    (pipes, Python's fork path) would otherwise be a millisecond of noise
+    in a figure whose goal is 5 ms."""
+    devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (1, 2)]
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        tool.list()
+        pid = os.posix_spawn(argv[0], argv, env, file_actions=devnull)
+        _, status = os.waitpid(pid, 0)
         times.append(time.perf_counter() - t0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError('%s failed' % ' '.join(argv))
     return statistics.median(times)
 
 
-def restart_latency(tool, tag, runs):
+def list_latency(tool, runs=20):
+    return spawn_latency(tool.list_argv(), tool.env, runs)
+
+
+def restart_latency(tool, app, tag, runs):
     """kill -9 of `runs` different apps (each its first failure, so no
     back-off applies), timed until a new process runs that app."""
     times = []
     for i in range(runs):
-        marker = ('bench-%s-%d' % (tag, i)).encode()
+        uid = '%s-%d' % (tag, i)
 
-        def instances():
-            return [p for p in tool.app_pids('bench-%s-' % tag) if cmdline(p)[-2:-1] == [marker]
-                    or marker in cmdline(p)[-2:]]
-        old = instances()
+        def instance():
+            return app_markers(app, uid).get(uid)
+        old = instance()
         if not old:
             return None
         t0 = time.perf_counter()
-        os.kill(old[0], signal.SIGKILL)
-        new = wait_until(lambda: [p for p in instances() if p not in old], 30, 0.001)
+        os.kill(old, signal.SIGKILL)
+        new = wait_until(lambda: instance() not in (None, old), 30, 0.001)
         if not new:
             return None
         times.append(time.perf_counter() - t0)
@@ -359,7 +401,7 @@ def main():
                         idle_cpu(tool, idle_seconds)
                     time.sleep(1.5)  # every app past minUptime: a crash, not a spin
                     res['kill -9 to new pid (ms, median of %d)' % kills] = \
-                        (lambda v: v * 1000 if v else None)(restart_latency(tool, tag, kills))
+                        (lambda v: v * 1000 if v else None)(restart_latency(tool, app, tag, kills))
                 print('   %s' % json.dumps(res), flush=True)
             tool.stopall()
             time.sleep(1)
@@ -369,6 +411,12 @@ def main():
             started_by_us.update(set(all_pids()) - before)
         results['cat to a file'] = {'log throughput to a file (MB/s)':
                                     cat_throughput(flood, flood_mb, root)}
+        # The floor under every `list` figure: starting any program at all.
+        results['floor'] = {}
+        results['floor']['spawn /bin/true (ms, median of 20)'] = \
+            spawn_latency(['/bin/true'], dict(os.environ)) * 1000
+        results['floor']['spawn systemctl --version (ms, median of 20)'] = \
+            spawn_latency(['/usr/bin/systemctl', '--version'], dict(os.environ)) * 1000
     finally:
         for tool in tools:
             try:
