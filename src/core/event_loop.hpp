@@ -11,10 +11,10 @@ using Millis = std::chrono::milliseconds;
 // The narrow seam between supervision and the daemon's sd-event loop, so the
 // core never sees sd-event and tests can drive it with a fake.
 class EventLoop {
-public:
+  public:
     // Destroying a handle cancels what it watches.
     class Handle {
-    public:
+      public:
         virtual ~Handle() = default;
     };
     using HandlePtr = std::unique_ptr<Handle>;

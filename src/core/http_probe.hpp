@@ -26,12 +26,12 @@ int parseStatusLine(const std::string& head);
 // One request. `done(ok, detail)` runs exactly once, from the loop (never
 // from the constructor); destroying the probe cancels it silently.
 class HttpProbe {
-public:
+  public:
     using Done = std::function<void(bool ok, const std::string& detail)>;
     HttpProbe(EventLoop& loop, const HttpUrl& url, Millis timeout, Done done);
     ~HttpProbe();
 
-private:
+  private:
     void finish(bool ok, const std::string& detail);
     void onWritable();
     void onReadable();

@@ -35,7 +35,8 @@ NotifySocket::NotifySocket(EventLoop& loop, const std::string& name, OnMessage o
     // Abstract: sun_path starts with NUL; NOTIFY_SOCKET spells that '@'.
     std::string path = name.substr(0, sizeof(addr.sun_path) - 2);
     std::memcpy(addr.sun_path + 1, path.data(), path.size());
-    socklen_t len = static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + 1 + path.size());
+    socklen_t len =
+        static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + 1 + path.size());
     if (::bind(fd_.get(), reinterpret_cast<struct sockaddr*>(&addr), len) < 0) {
         throw std::system_error(errno, std::generic_category(), "bind notify socket");
     }
@@ -48,8 +49,8 @@ NotifySocket::NotifySocket(EventLoop& loop, const std::string& name, OnMessage o
 void NotifySocket::onReadable() {
     for (;;) {
         char buf[4096];
-        alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(struct ucred)) +
-                                             CMSG_SPACE(sizeof(int) * 16)];
+        alignas(struct cmsghdr) char
+            control[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 16)];
         struct iovec iov {
             buf, sizeof buf - 1
         };

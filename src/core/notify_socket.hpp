@@ -22,7 +22,7 @@ using NotifyFields = std::map<std::string, std::string>;
 NotifyFields parseNotifyMessage(const std::string& text);
 
 class NotifySocket {
-public:
+  public:
     using OnMessage = std::function<void(pid_t sender, const NotifyFields& fields)>;
 
     // Throws std::system_error when the socket cannot be made.
@@ -31,7 +31,7 @@ public:
     // The value for NOTIFY_SOCKET ("@forever/1234/web").
     const std::string& address() const { return address_; }
 
-private:
+  private:
     void onReadable();
 
     UniqueFd fd_;

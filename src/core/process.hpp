@@ -54,8 +54,8 @@ struct Process {
     std::unique_ptr<FileWatcher> watcher;  // watch mode
     // The sd_notify protocol with the app: its socket, what it said.
     std::unique_ptr<NotifySocket> notify;
-    bool ready = false;          // READY=1 received in this run
-    std::string statusText;      // last STATUS=
+    bool ready = false;      // READY=1 received in this run
+    std::string statusText;  // last STATUS=
     EventLoop::HandlePtr watchdogTimer;
     // HTTP health checks of the current run.
     EventLoop::HandlePtr healthTimer;

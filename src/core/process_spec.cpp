@@ -230,10 +230,8 @@ const std::map<std::string, Reader>& readers() {
          [](ProcessSpec& s, const json& v, const std::string& k) { s.pidFile = asString(v, k); }},
         {"watch",
          [](ProcessSpec& s, const json& v, const std::string& k) { s.watch = asBool(v, k); }},
-        {"watchDirectory",
-         [](ProcessSpec& s, const json& v, const std::string& k) {
-             s.watchDirectory = asString(v, k);
-         }},
+        {"watchDirectory", [](ProcessSpec& s, const json& v,
+                              const std::string& k) { s.watchDirectory = asString(v, k); }},
         {"watchIgnorePatterns",
          [](ProcessSpec& s, const json& v, const std::string& k) {
              s.watchIgnorePatterns = asStrings(v, k);

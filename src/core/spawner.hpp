@@ -33,7 +33,7 @@ struct SpawnedProcess {
 };
 
 class SpawnError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

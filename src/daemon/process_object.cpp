@@ -124,8 +124,12 @@ double ProcessObject::CPUUsageAverage() {
 uint32_t ProcessObject::Samples() {
     return figures_.samples;
 }
-std::string ProcessObject::StatusText() { return process_.statusText; }
-bool ProcessObject::Ready() { return process_.ready; }
+std::string ProcessObject::StatusText() {
+    return process_.statusText;
+}
+bool ProcessObject::Ready() {
+    return process_.ready;
+}
 uint64_t ProcessObject::MaxMemory() {
     return process_.spec.maxMemory;
 }
