@@ -18,8 +18,8 @@ constexpr size_t kChunk = 64 * 1024;
 constexpr int kReadsPerWakeup = 4;
 }  // namespace
 
-OutputCapture::OutputCapture(EventLoop& loop, UniqueFd stdoutPipe, UniqueFd stderrPipe,
-                             Sinks sinks, ErrorHandler onError)
+OutputCapture::OutputCapture(EventLoop& loop, UniqueFd stdoutPipe, UniqueFd stderrPipe, Sinks sinks,
+                             ErrorHandler onError)
     : combined_(std::move(sinks.combined)), onError_(std::move(onError)) {
     out_.fd = std::move(stdoutPipe);
     err_.fd = std::move(stderrPipe);
@@ -39,7 +39,9 @@ OutputCapture::OutputCapture(EventLoop& loop, UniqueFd stdoutPipe, UniqueFd stde
 
 OutputCapture::~OutputCapture() = default;
 
-bool OutputCapture::finished() const { return !out_.fd && !err_.fd; }
+bool OutputCapture::finished() const {
+    return !out_.fd && !err_.fd;
+}
 
 void OutputCapture::write(LogFile* file, std::string_view lines) {
     if (!file || lines.empty()) {
@@ -49,18 +51,30 @@ void OutputCapture::write(LogFile* file, std::string_view lines) {
     auto it = failing_.find(file);
     if (!ec) {
         if (it != failing_.end()) {
+            // Said once the file takes lines again, so that what the file
+            // lacks is on record (the journal), not silently missing.
+            if (onError_) {
+                onError_(file->path() + ": writable again; " +
+                         std::to_string(it->second.droppedBytes) +
+                         " bytes of output were dropped while it was not");
+            }
             failing_.erase(it);
         }
         return;
     }
     // Report each failure once per file; the app keeps running and its
-    // output is dropped until the file is writable again.
-    if (it == failing_.end() || it->second != ec) {
-        failing_[file] = ec;
+    // output is dropped (and counted) until the file is writable again.
+    if (it == failing_.end() || it->second.error != ec) {
         if (onError_) {
-            onError_(file->path() + ": " + ec.message());
+            onError_(file->path() + ": " + ec.message() +
+                     "; output is dropped until it is writable again");
         }
+        it = failing_
+                 .insert_or_assign(file,
+                                   Failure{ec, it == failing_.end() ? 0 : it->second.droppedBytes})
+                 .first;
     }
+    it->second.droppedBytes += lines.size();
 }
 
 void OutputCapture::onReadable(Stream& stream) {

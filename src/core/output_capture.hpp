@@ -1,10 +1,11 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
-#include <system_error>
 #include <memory>
 #include <string>
+#include <system_error>
 
 #include "core/event_loop.hpp"
 #include "core/line_splitter.hpp"
@@ -19,7 +20,7 @@ class LogFile;
 // reach a file, so rotation can never split one; what is left at EOF is
 // flushed as a last line, so nothing is lost when the child dies.
 class OutputCapture {
-public:
+  public:
     struct Sinks {
         std::shared_ptr<LogFile> out;
         std::shared_ptr<LogFile> err;
@@ -36,7 +37,7 @@ public:
     // gone) and everything was written.
     bool finished() const;
 
-private:
+  private:
     struct Stream {
         UniqueFd fd;
         LineSplitter splitter;
@@ -51,7 +52,11 @@ private:
     std::shared_ptr<LogFile> combined_;
     ErrorHandler onError_;
     std::string batch_;  // the whole lines of one read, written with one call
-    std::map<const LogFile*, std::error_code> failing_;  // reported once per failure
+    struct Failure {
+        std::error_code error;      // reported once, when it first happens
+        uint64_t droppedBytes = 0;  // reported when the file takes lines again
+    };
+    std::map<const LogFile*, Failure> failing_;
 };
 
 }  // namespace forever

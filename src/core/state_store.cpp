@@ -40,6 +40,10 @@ StateStore::StateStore(std::filesystem::path dir)
     : dir_(std::move(dir)), file_(dir_ / "processes.json") {}
 
 std::error_code StateStore::save(const nlohmann::json& processes) const {
+    return saveRendered(processes.dump(2));
+}
+
+std::error_code StateStore::saveRendered(const std::string& processesArray) const {
     std::error_code ec;
     std::filesystem::create_directories(dir_, ec);
     if (ec) {
@@ -47,10 +51,9 @@ std::error_code StateStore::save(const nlohmann::json& processes) const {
     }
     // The table holds command lines and environments: owner only.
     ::chmod(dir_.c_str(), 0700);
-    const nlohmann::json doc{{"version", 1}, {"processes", processes}};
-    const std::string text = doc.dump(2) + "\n";
+    const std::string text = "{\"version\": 1, \"processes\": " + processesArray + "}\n";
     const auto tmp = dir_ / "processes.json.tmp";
-    {
+    auto writeTmp = [&]() -> std::error_code {
         UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
         if (!fd) {
             return lastError();
@@ -61,9 +64,16 @@ std::error_code StateStore::save(const nlohmann::json& processes) const {
         if (::fsync(fd.get()) != 0) {
             return lastError();
         }
-    }
-    if (::rename(tmp.c_str(), file_.c_str()) != 0) {
-        return lastError();
+        if (::rename(tmp.c_str(), file_.c_str()) != 0) {
+            return lastError();
+        }
+        return {};
+    };
+    if (auto werr = writeTmp()) {
+        // processes.json is untouched; a half-written tmp would only hold
+        // on to the space (ENOSPC) the next attempt needs.
+        ::unlink(tmp.c_str());
+        return werr;
     }
     UniqueFd dirFd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dirFd) {

@@ -22,6 +22,8 @@ class StateStore {
 
     // Writes {"version":1,"processes":[...]} via tmp + fsync + rename + dir fsync.
     std::error_code save(const nlohmann::json& processes) const;
+    // The same, with the processes already rendered as a JSON array.
+    std::error_code saveRendered(const std::string& processesArray) const;
 
     // A corrupt file is renamed to processes.json.corrupt-<unix time> and
     // reported in `error`, never silently dropped.

@@ -31,9 +31,19 @@ ForeverService::~ForeverService() {
 }
 
 void ForeverService::onEvent(const SupervisorEvent& e) {
+    journal_.record(e);
+    try {
+        publish(e);
+    } catch (const sdbus::Error&) {
+        // Only a lost connection makes a signal fail; BusAttachment reports
+        // that and stops foreverd. Supervision (the halt in progress) must
+        // not be cut short by it.
+    }
+}
+
+void ForeverService::publish(const SupervisorEvent& e) {
     Process& p = *e.process;
     const std::string& uid = p.spec.uid;
-    journal_.record(e);
     auto path = [&] { return sdbus::ObjectPath(processObjectPath(uid)); };
     switch (e.kind) {
         case SupervisorEvent::Kind::Added:

@@ -36,6 +36,8 @@ class ForeverService final
     ProcessFigures& figuresFor(const std::string& uid) { return figures_[uid]; }
 
   private:
+    // The D-Bus side of an event: objects and signals.
+    void publish(const SupervisorEvent& e);
     sdbus::ObjectPath Start(const std::map<std::string, sdbus::Variant>& spec) override;
     void Stop(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void Restart(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;

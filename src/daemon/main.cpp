@@ -20,6 +20,7 @@
 #include <string>
 
 #include "config.h"
+#include "core/spawner.hpp"
 #include "core/state_store.hpp"
 #include "core/supervisor.hpp"
 #include "daemon/access_policy.hpp"
@@ -179,6 +180,7 @@ int run(const Options& options) {
     sigprocmask(SIG_BLOCK, &handled, nullptr);
     // A log reader that goes away must not kill the supervisor.
     std::signal(SIGPIPE, SIG_IGN);
+    raiseFileLimit();
 
     SdEventLoop loop;
     sd_event_set_watchdog(loop.get(), 1);  // WATCHDOG=1 each iteration when asked
@@ -206,11 +208,26 @@ int run(const Options& options) {
             lastStatus = std::move(status);
         }
     };
-    auto saveNow = [&] {
+    // A failed save (disk full, read-only) is said once, retried every
+    // 5 s until it works (the last good file stays in place meanwhile),
+    // and its recovery said too.
+    std::error_code saveError;
+    EventLoop::HandlePtr saveRetry;
+    std::function<void()> saveNow = [&] {
         pendingSave.reset();
-        if (auto ec = store.save(supervisorPtr->snapshot())) {
-            events.daemonMessage(LOG_ERR, fmt::format("cannot save state in {}: {}",
+        saveRetry.reset();
+        auto ec = store.saveRendered(supervisorPtr->renderedSnapshot());
+        if (ec && ec != saveError) {
+            events.daemonMessage(LOG_ERR, fmt::format("cannot save state in {}: {}; the "
+                                                      "previous state is kept, retrying",
                                                       options.stateDir.string(), ec.message()));
+        } else if (!ec && saveError) {
+            events.daemonMessage(LOG_NOTICE,
+                                 fmt::format("state saved in {} again", options.stateDir.string()));
+        }
+        saveError = ec;
+        if (ec && !halting) {
+            saveRetry = loop.addTimer(std::chrono::seconds(5), [&] { saveNow(); });
         }
     };
     Supervisor supervisor(loop, supervisorOptions, [&](const SupervisorEvent& event) {
@@ -222,7 +239,9 @@ int run(const Options& options) {
         if (halting) {
             return;  // the table is saved as it was when the stop began
         }
-        // Coalesce: one save per loop iteration, however many changes.
+        // Coalesce: one save per loop iteration, however many changes. Not
+        // less often: the saved pids are what lets a successor of a kill -9'd
+        // foreverd stop the old runs, so they must be on disk at once.
         if (!pendingSave) {
             pendingSave = loop.addDeferred(saveNow);
         }
@@ -247,9 +266,29 @@ int run(const Options& options) {
         loop, supervisor, options.sampleInterval,
         [&](const std::string& uid) -> ProcessFigures& { return service->figuresFor(uid); },
         [&](Process&, const std::string& message) { events.daemonMessage(LOG_WARNING, message); });
+    // Stops every process (their state saved as it was, so the next foreverd
+    // starts them again) and then leaves the loop with `exitCode`.
+    auto beginHalt = [&](int exitCode, const std::string& why) {
+        if (halting) {
+            return;
+        }
+        halting = true;
+        if (pendingSave) {
+            saveNow();
+        }
+        sd_notify(0, "STOPPING=1\nSTATUS=stopping every process");
+        events.daemonMessage(exitCode == 0 ? LOG_INFO : LOG_ERR,
+                             why + ": stopping every supervised process");
+        supervisor.halt([&, exitCode] {
+            saveNow();
+            loop.exit(exitCode);
+        });
+    };
+    // Without the bus nobody can reach us: rather than run on as a service
+    // nobody can control, stop cleanly and exit non-zero, so that systemd
+    // (Restart=on-failure) starts a successor that restores every process.
     BusAttachment bus(loop.get(), *connection, [&](const std::string& why) {
-        events.daemonMessage(LOG_ERR, "lost the bus connection: " + why);
-        loop.exit(3);
+        beginHalt(3, "lost the bus connection (" + why + ")");
     });
 
     auto loaded = store.load();
@@ -284,19 +323,7 @@ int run(const Options& options) {
         if (sig == SIGHUP) {
             return;  // nothing to reload; do not die of it
         }
-        if (halting) {
-            return;
-        }
-        halting = true;
-        if (pendingSave) {
-            saveNow();
-        }
-        sd_notify(0, "STOPPING=1\nSTATUS=stopping every process");
-        events.daemonMessage(LOG_INFO, "stopping: stopping every supervised process");
-        supervisor.halt([&] {
-            saveNow();
-            loop.exit(0);
-        });
+        beginHalt(0, fmt::format("SIG{} received", sigabbrev_np(sig)));
     };
     for (int sig : {SIGTERM, SIGINT, SIGCHLD, SIGHUP}) {
         sd_event_source* s = nullptr;

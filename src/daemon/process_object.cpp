@@ -22,7 +22,11 @@ ProcessObject::ProcessObject(sdbus::IConnection& connection, Supervisor& supervi
 }
 
 ProcessObject::~ProcessObject() {
-    emitInterfacesRemovedSignal({org::forever::Forever1::Process_adaptor::INTERFACE_NAME});
+    try {
+        emitInterfacesRemovedSignal({org::forever::Forever1::Process_adaptor::INTERFACE_NAME});
+    } catch (const sdbus::Error&) {
+        // The bus is gone (see ForeverService::onEvent); a destructor must not throw.
+    }
     unregisterAdaptor();
 }
 
