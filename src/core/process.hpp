@@ -50,6 +50,9 @@ struct Process {
     EventLoop::HandlePtr pidfdWatch;
     std::chrono::steady_clock::time_point startedSteady{};
     int64_t startedAtUs = 0;  // CLOCK_REALTIME, for display
+    // /proc start time of `pid`, read once at spawn: with the pid, what the
+    // saved state identifies the run by (a recycled pid has another).
+    uint64_t pidStartTime = 0;
     std::unique_ptr<OutputCapture> capture;
     std::unique_ptr<FileWatcher> watcher;  // watch mode
     // The sd_notify protocol with the app: its socket, what it said.

@@ -146,6 +146,12 @@ const std::map<std::string, Reader>& readers() {
                  wrongType(k, "an object of strings");
              }
              for (const auto& [name, value] : v.items()) {
+                 // "A=B": c would reach the child as A="B=c", silently.
+                 if (name.empty() || name.find('=') != std::string::npos ||
+                     name.find('\0') != std::string::npos) {
+                     throw SpecError(
+                         fmt::format("'{}' has an invalid variable name '{}'", k, name));
+                 }
                  if (value.is_string()) {
                      s.env[name] = value.get<std::string>();
                  } else if (value.is_number() || value.is_boolean()) {

@@ -10,6 +10,7 @@ namespace {
 // systemd's default RestartSec: the smallest step once we back off, so a
 // restartDelay of 0 (forever's immediate restart) still backs off.
 constexpr Millis kMinBackoffStep{100};
+constexpr size_t kMaxRememberedCrashes = 1000;
 }  // namespace
 
 Millis backoffDelay(const ProcessSpec& policy, unsigned failures) {
@@ -39,6 +40,12 @@ RestartDecision decideRestart(const ProcessSpec& policy, RestartHistory& history
     if (failed) {
         history.consecutiveFailures++;
         history.crashes.push_back(now);
+        // A process crashing as fast as it can (restartDelay 0) must not
+        // grow the window without bound: the count saturates instead.
+        if (history.crashes.size() >
+            std::max<size_t>(policy.crashLoopBurst, kMaxRememberedCrashes)) {
+            history.crashes.pop_front();
+        }
     }
     d.recentCrashes = static_cast<unsigned>(history.crashes.size());
     if (history.crashes.size() < policy.crashLoopBurst) {
@@ -53,7 +60,8 @@ RestartDecision decideRestart(const ProcessSpec& policy, RestartHistory& history
         return d;
     }
     if (policy.restart == RestartMode::OnFailure && !failed) {
-        d.reason = fmt::format("exited cleanly ({}) and restart is 'on-failure'", status.describe());
+        d.reason =
+            fmt::format("exited cleanly ({}) and restart is 'on-failure'", status.describe());
         return d;
     }
     if (policy.max >= 0 && history.restarts >= static_cast<unsigned>(policy.max)) {

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
@@ -92,6 +93,29 @@ void moveTo(int fd, int target, int errorPipe) {
 }
 
 }  // namespace
+
+namespace {
+// The soft file limit children get (RLIM_INFINITY: leave theirs alone).
+struct rlimit childFileLimit {
+    RLIM_INFINITY, RLIM_INFINITY
+};
+}  // namespace
+
+unsigned long raiseFileLimit() {
+    struct rlimit limit {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return 0;
+    }
+    if (limit.rlim_cur < limit.rlim_max) {
+        childFileLimit = limit;
+        struct rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+            return raised.rlim_cur;
+        }
+    }
+    return limit.rlim_cur;
+}
 
 SpawnedProcess spawnProcess(const SpawnRequest& request) {
     const ProcessSpec& spec = *request.spec;
@@ -203,6 +227,12 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
         }
         if (::chdir(cwd.c_str()) < 0) {
             failInChild(ep, kChdir);
+        }
+        // Last: until exec the child still holds the supervisor's
+        // descriptors (close-on-exec), possibly above the old limit, and
+        // opening stdio under it would fail with EMFILE.
+        if (childFileLimit.rlim_cur != RLIM_INFINITY) {
+            ::setrlimit(RLIMIT_NOFILE, &childFileLimit);
         }
         ::execvpe(argv[0], argv.data(), envp.data());
         failInChild(ep, kExec);

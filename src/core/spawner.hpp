@@ -44,6 +44,13 @@ class SpawnError : public std::runtime_error {
 // that dies with 127.
 SpawnedProcess spawnProcess(const SpawnRequest& request);
 
+// Raises this process's soft RLIMIT_NOFILE to the hard limit: a supervisor
+// holds about four descriptors per child (pidfd, two pipes, a notify
+// socket), so 1000 children need more than the usual soft 1024. Children
+// spawned afterwards get the old soft limit back, as programs using
+// select() expect. Returns the new soft limit.
+unsigned long raiseFileLimit();
+
 // Variables a supervisor must never pass on to what it supervises.
 bool isSupervisorOnlyVariable(const std::string& name);
 

@@ -87,10 +87,11 @@ class Supervisor {
     // Reaps every exited child; call on SIGCHLD.
     void reapChildren();
 
-    // The persisted form of the table: specs, not pids (plus the pids, so a
-    // restarted daemon can stop leftovers of its previous life).
-    nlohmann::json snapshot() const;
-    // Starts again what a snapshot describes; returns messages about
+    // The persisted form of the table, as a JSON array: specs, not pids
+    // (plus the pids, so a restarted daemon can stop leftovers of its
+    // previous life).
+    std::string renderedSnapshot() const;
+    // Starts again what a rendered snapshot describes; returns messages about
     // entries that could not be restored (never silently dropped).
     std::vector<std::string> restore(const nlohmann::json& processes);
 
@@ -137,6 +138,8 @@ class Supervisor {
     SupervisorOptions options_;
     Listener listener_;
     std::vector<std::unique_ptr<Process>> table_;
+    // specToJson(spec).dump() of each process; dropped in remove().
+    mutable std::map<const Process*, std::string> specJsonCache_;
     std::map<std::string, std::weak_ptr<LogFile>> logFiles_;  // one writer per path
     std::vector<EventLoop::HandlePtr> sweepers_;
     std::vector<std::unique_ptr<OutputCapture>> draining_;  // pipes still held by orphans

@@ -39,6 +39,9 @@ TEST_CASE("unknown keys and wrong types are refused, naming the key") {
     CHECK_THROWS_AS(specFromJson(json::parse(R"({"script":"/a.js","killSignal":"SIGNOPE"})")),
                     SpecError);
     CHECK_THROWS_AS(specFromJson(json::parse(R"({"script":"/a.js","minUptime":-1})")), SpecError);
+    CHECK_THROWS_WITH_AS(specFromJson(json::parse(R"({"script":"/a.js","env":{"A=B":"c"}})")),
+                         "'env' has an invalid variable name 'A=B'", SpecError);
+    CHECK_THROWS_AS(specFromJson(json::parse(R"({"script":"/a.js","env":{"":"c"}})")), SpecError);
 }
 
 TEST_CASE("node runs .js scripts; anything else runs itself") {

@@ -2,6 +2,7 @@
 // systemd that decides whether and when a dead process comes back.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include "core/restart_policy.hpp"
@@ -156,6 +157,28 @@ TEST_CASE("crash-loop window slides: failures spread out never trip it") {
         CHECK(d.recentCrashes <= 4);
     }
     CHECK_FALSE(h.crashLooping);
+}
+
+TEST_CASE("crashing as fast as possible: the remembered crashes saturate, the loop stays on") {
+    // restartDelay 0 and restartDelayMax 0: no back-off at all, so ten
+    // thousand crashes land inside one crash-loop window.
+    ProcessSpec s = defaults();
+    s.minUptime = 0ms;
+    s.restartDelayMax = 0ms;
+    RestartHistory h;
+    FakeClock clock;
+    int started = 0;
+    for (int i = 1; i <= 10000; ++i) {
+        clock.advance(1ms);
+        auto d = decideRestart(s, h, kCrash, 1ms, clock.now);
+        REQUIRE(d.restart);
+        REQUIRE(d.delay == 0ms);
+        started += d.crashLoopStarted;
+        REQUIRE(d.recentCrashes == static_cast<unsigned>(std::min(i, 1000)));
+    }
+    CHECK(started == 1);
+    CHECK(h.crashLooping);
+    CHECK(h.crashes.size() == 1000);
 }
 
 TEST_CASE("clean exits do not count as crashes") {
