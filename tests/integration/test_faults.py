@@ -12,24 +12,14 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 
-from forever_harness import (Env, Skip, descendants, ensure_sandbox, pid_alive,  # noqa: E402
-                             run, sandboxed, wait_for)
+from forever_harness import (Env, Skip, descendants_with_arg, ensure_sandbox,  # noqa: E402
+                             pid_alive, run, sandboxed, wait_for)
 
 ensure_sandbox()
 
 
 def instances(marker):
-    """pids of live processes below us whose arguments include `marker`."""
-    out = []
-    for pid in descendants(os.getpid()):
-        try:
-            with open('/proc/%d/cmdline' % pid, 'rb') as f:
-                argv = f.read().split(b'\0')
-        except OSError:
-            continue
-        if marker.encode() in argv:
-            out.append(pid)
-    return out
+    return descendants_with_arg(marker)
 
 
 def said(*needles):

@@ -10,24 +10,14 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 
-from forever_harness import (Env, descendants, ensure_sandbox, pid_alive, run,  # noqa: E402
-                             wait_for)
+from forever_harness import (Env, descendants_with_arg, ensure_sandbox, pid_alive,  # noqa: E402
+                             run, wait_for)
 
 ensure_sandbox()
 
 
 def instances(script):
-    """pids of live processes running `script` (anywhere below us)."""
-    out = []
-    for pid in descendants(os.getpid()):
-        try:
-            with open('/proc/%d/cmdline' % pid, 'rb') as f:
-                argv = f.read().split(b'\0')
-        except OSError:
-            continue
-        if script.encode() in argv:
-            out.append(pid)
-    return out
+    return descendants_with_arg(script)
 
 
 def state_file(env):

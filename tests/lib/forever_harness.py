@@ -187,6 +187,21 @@ def descendants(pid):
     return sorted(out)
 
 
+def descendants_with_arg(arg, root=None):
+    """Pids of live descendants of root (default: this process) that have
+    `arg` as one of their command-line arguments."""
+    out = []
+    for pid in descendants(os.getpid() if root is None else root):
+        try:
+            with open('/proc/%d/cmdline' % pid, 'rb') as f:
+                argv = f.read().split(b'\0')
+        except OSError:
+            continue
+        if arg.encode() in argv:
+            out.append(pid)
+    return out
+
+
 def source_path(*names):
     """Path in the source tree (tests/lib/../..)."""
     return os.path.join(os.path.dirname(os.path.dirname(_LIB_DIR)), *names)
