@@ -44,6 +44,12 @@ def report(stage, pid, settle=False):
     return rss, fds
 
 
+def sanitized(pid):
+    """True when pid runs an AddressSanitizer build."""
+    with open('/proc/%d/maps' % pid) as f:
+        return 'libasan' in f.read()
+
+
 def settled(pid):
     """figures(pid) once the descriptor count has not moved for 0.5 s
     (a stop finishes closing its run's descriptors a moment after the
@@ -160,7 +166,12 @@ def test_crash_restart_cycles_leak_nothing():
         # bytes per cycle would show as 0.9 MB in the soak run (and LSan in
         # the sanitizer build reports any leak at exit).
         assert idle[1] == base[1], (base, idle)
-        assert end[0] - warm[0] < 2048, (warm, end)
+        if sanitized(d.pid):
+            # ASan keeps freed memory in quarantine (up to 256 MB), so RSS
+            # grows without a leak; LeakSanitizer checks at exit instead.
+            print('    RSS check left to LeakSanitizer (ASan build)')
+        else:
+            assert end[0] - warm[0] < 2048, (warm, end)
 
 
 def test_concurrent_clients_all_answered_while_apps_crash():
