@@ -403,14 +403,7 @@ void Supervisor::afterExit(Process& p, ExitStatus status, Millis uptime) {
             p.restarts++;
             p.history = {};
             p.recentCrashes = 0;
-            try {
-                spawnRun(p);
-                emit(SupervisorEvent::Kind::Started, p);
-            } catch (const SupervisorError& e) {
-                p.state = ProcState::Failed;
-                p.reason = e.what();
-                emit(SupervisorEvent::Kind::GaveUp, p, p.reason);
-            }
+            relaunch(p);
             finish(p);
             return;
         case Process::Pending::None:
@@ -432,24 +425,27 @@ void Supervisor::afterExit(Process& p, ExitStatus status, Millis uptime) {
         return;
     }
     p.restarts++;
-    auto relaunch = [this, &p] {
-        p.timer.reset();
-        try {
-            spawnRun(p);
-            emit(SupervisorEvent::Kind::Started, p);
-        } catch (const SupervisorError& e) {
-            p.state = ProcState::Failed;
-            p.reason = e.what();
-            emit(SupervisorEvent::Kind::GaveUp, p, p.reason);
-        }
-    };
     // Even with no delay the relaunch goes through the loop, never straight
     // from here: a child that exits as fast as it is spawned would otherwise
     // keep reapChildren() busy for ever and starve D-Bus, signals and every
     // other process (found by the 10 000-crash soak test).
     p.state = p.history.crashLooping ? ProcState::CrashLooping : ProcState::Waiting;
-    p.timer = loop_.addTimer(d.delay, relaunch);
+    p.timer = loop_.addTimer(d.delay, [this, &p] {
+        p.timer.reset();
+        relaunch(p);
+    });
     emit(SupervisorEvent::Kind::Changed, p);
+}
+
+void Supervisor::relaunch(Process& p) {
+    try {
+        spawnRun(p);
+        emit(SupervisorEvent::Kind::Started, p);
+    } catch (const SupervisorError& e) {
+        p.state = ProcState::Failed;
+        p.reason = e.what();
+        emit(SupervisorEvent::Kind::GaveUp, p, p.reason);
+    }
 }
 
 void Supervisor::runAlert(Process& p) {

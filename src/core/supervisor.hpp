@@ -113,6 +113,9 @@ class Supervisor {
 
   private:
     void spawnRun(Process& p);
+    // A new run of an existing process; a spawn failure marks it failed
+    // (GaveUp) instead of throwing.
+    void relaunch(Process& p);
     void onExit(Process& p, ExitStatus status);
     void afterExit(Process& p, ExitStatus status, std::chrono::milliseconds uptime);
     void signalRun(Process& p, int signal);
