@@ -92,29 +92,23 @@ void moveTo(int fd, int target, int errorPipe) {
     }
 }
 
-}  // namespace
-
-namespace {
 // The soft file limit children get (RLIM_INFINITY: leave theirs alone).
 struct rlimit childFileLimit {
     RLIM_INFINITY, RLIM_INFINITY
 };
+
 }  // namespace
 
-unsigned long raiseFileLimit() {
+void raiseFileLimit() {
     struct rlimit limit {};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
-        return 0;
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) {
+        return;
     }
-    if (limit.rlim_cur < limit.rlim_max) {
+    struct rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
         childFileLimit = limit;
-        struct rlimit raised = limit;
-        raised.rlim_cur = limit.rlim_max;
-        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
-            return raised.rlim_cur;
-        }
     }
-    return limit.rlim_cur;
 }
 
 SpawnedProcess spawnProcess(const SpawnRequest& request) {

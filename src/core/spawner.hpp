@@ -48,8 +48,8 @@ SpawnedProcess spawnProcess(const SpawnRequest& request);
 // holds about four descriptors per child (pidfd, two pipes, a notify
 // socket), so 1000 children need more than the usual soft 1024. Children
 // spawned afterwards get the old soft limit back, as programs using
-// select() expect. Returns the new soft limit.
-unsigned long raiseFileLimit();
+// select() expect.
+void raiseFileLimit();
 
 // Variables a supervisor must never pass on to what it supervises.
 bool isSupervisorOnlyVariable(const std::string& name);
