@@ -21,7 +21,9 @@ struct ProcessFigures {
 };
 
 // One row of Manager.List(): the Process properties in the order
-// dbus/org.forever.Forever1.Manager.xml gives them.
+// dbus/org.forever.Forever1.Manager.xml gives them. Spelled out because the
+// generated adaptor declares List() private; ForeverService::List()
+// overriding it makes the compiler check the two agree.
 using ProcessRow =
     sdbus::Struct<sdbus::ObjectPath, uint32_t, std::string, std::string, std::string,
                   std::vector<std::string>, std::string, uint32_t, std::string, uint32_t, uint64_t,
