@@ -20,6 +20,12 @@ def proc(env):
     return env.ctl_json('list')[0]
 
 
+def replaced(env, first, timeout, what):
+    """The listed process once a new run (not `first`, not pid 0) is up."""
+    return wait_for(lambda: (lambda q: q if q['pid'] not in (0, first) else None)(proc(env)),
+                    timeout=timeout, what=what)
+
+
 def test_ready_and_status():
     with Env(journal=True) as env:
         env.start_daemon()
@@ -51,8 +57,7 @@ def test_watchdog_restarts_a_hung_app():
         first = proc(env)['pid']
         time.sleep(1.8)
         assert proc(env)['pid'] == first, 'killed while still pinging'
-        p = wait_for(lambda: (lambda q: q if q['pid'] not in (0, first) else None)(proc(env)),
-                     timeout=8, what='the watchdog to replace the hung app')
+        p = replaced(env, first, timeout=8, what='the watchdog to replace the hung app')
         assert not pid_alive(first) and p['restarts'] == 1
         entries = env.wait_journal(FOREVER_UID='hung', FOREVER_EVENT='watchdog')
         assert 'no WATCHDOG=1 for 1 s' in entries[0]['MESSAGE'], entries[0]
@@ -67,8 +72,7 @@ def test_watchdog_catches_a_stopped_app():
         time.sleep(1.5)
         assert proc(env)['pid'] == first
         os.kill(first, signal.SIGSTOP)
-        p = wait_for(lambda: (lambda q: q if q['pid'] not in (0, first) else None)(proc(env)),
-                     timeout=8, what='the watchdog to replace the stopped app')
+        p = replaced(env, first, timeout=8, what='the watchdog to replace the stopped app')
         assert p['exitSignal'] == 'SIGKILL', p
         assert not pid_alive(first)
 
@@ -102,8 +106,7 @@ def test_http_health_check_restarts_a_sick_app():
         time.sleep(2.5)  # two healthy checks
         assert proc(env)['pid'] == first and proc(env)['restarts'] == 0
         open(sick, 'w').close()
-        p = wait_for(lambda: (lambda q: q if q['pid'] not in (0, first) else None)(proc(env)),
-                     timeout=10, what='the sick app to be restarted')
+        p = replaced(env, first, timeout=10, what='the sick app to be restarted')
         os.unlink(sick)
         entries = env.wait_journal(FOREVER_UID='web', FOREVER_EVENT='unhealthy')
         assert '2 failed health checks' in entries[0]['MESSAGE'] and 'HTTP 500' in \
