@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "cli/config_file.hpp"
+#include "temp_dir.hpp"
 
 using forever::cli::ConfigError;
 using forever::cli::ConfigFormat;
@@ -13,16 +14,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/forever-config-XXXXXX";
-        path = ::mkdtemp(tmpl);
+// A directory with the scripts the configs below name.
+struct AppDir : forever::test::TempDir {
+    AppDir() : TempDir("forever-config") {
         std::ofstream(path / "app.js") << "setInterval(()=>{},1000)\n";
         fs::create_directories(path / "src");
         std::ofstream(path / "src" / "worker.js") << "\n";
     }
-    ~TempDir() { fs::remove_all(path); }
 };
 
 std::string errorOf(const std::string& text, ConfigFormat format, const fs::path& base,
@@ -38,7 +36,7 @@ std::string errorOf(const std::string& text, ConfigFormat format, const fs::path
 }  // namespace
 
 TEST_CASE("forever.json: one object or an array, paths resolved against the file") {
-    TempDir dir;
+    AppDir dir;
     auto one = parseConfig(R"({"uid": "web", "script": "app.js", "max": 3})", ConfigFormat::Json,
                            "f", dir.path, "");
     REQUIRE(one.size() == 1);
@@ -62,7 +60,7 @@ TEST_CASE("forever.json: one object or an array, paths resolved against the file
 }
 
 TEST_CASE("errors point at file:line:column") {
-    TempDir dir;
+    AppDir dir;
     CHECK(errorOf("[\n  {\"script\": \"app.js\"},\n  {\"scirpt\": \"app.js\"}\n]",
                   ConfigFormat::Json,
                   dir.path) == "f:3:4: unknown key 'scirpt' (did you mean 'script'?)");
@@ -88,7 +86,7 @@ TEST_CASE("errors point at file:line:column") {
 }
 
 TEST_CASE("forever.toml: [[app]] tables and env_NAME sections") {
-    TempDir dir;
+    AppDir dir;
     const std::string text = R"([[app]]
 uid = "api"
 script = "app.js"
@@ -127,7 +125,7 @@ script = "src/worker.js"
 }
 
 TEST_CASE("values JSON cannot hold are refused, not thrown through (found by fuzzing)") {
-    TempDir dir;
+    AppDir dir;
     auto error = errorOf("{\"script\": \"app.js\", \"max\": 1e999}", ConfigFormat::Json, dir.path);
     CHECK(error.rfind("f:1:1: ", 0) == 0);
     CHECK(error.find("number overflow") != std::string::npos);

@@ -18,27 +18,14 @@
 #include <vector>
 
 #include "core/log_file.hpp"
+#include "temp_dir.hpp"
 
 using namespace forever;
 namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory per test, removed afterwards whatever happens.
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "forever-logfile-XXXXXX").string();
-        REQUIRE(::mkdtemp(templ.data()) != nullptr);
-        path = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-        fs::remove_all(path, ec);
-    }
-    std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
+using forever::test::TempDir;
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/proc_tree.hpp"
+#include "temp_dir.hpp"
 
 using namespace forever;
 namespace fs = std::filesystem;
@@ -21,12 +22,8 @@ std::string statLine(pid_t pid, const std::string& comm, pid_t ppid, pid_t pgid)
 }
 
 struct FakeProc {
-    fs::path root;
-    FakeProc() {
-        char tmpl[] = "/tmp/forever-proc-XXXXXX";
-        root = ::mkdtemp(tmpl);
-    }
-    ~FakeProc() { fs::remove_all(root); }
+    forever::test::TempDir dir{"forever-proc"};
+    fs::path root = dir.path;
     void add(pid_t pid, pid_t ppid, pid_t pgid, const std::string& env = "") {
         fs::create_directories(root / std::to_string(pid));
         std::ofstream(root / std::to_string(pid) / "stat") << statLine(pid, "node", ppid, pgid);

@@ -6,20 +6,14 @@
 #include <fstream>
 
 #include "core/state_store.hpp"
+#include "temp_dir.hpp"
 
 using forever::StateStore;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/forever-state-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using forever::test::TempDir;
 
 void write(const fs::path& p, const std::string& text) {
     std::ofstream(p) << text;

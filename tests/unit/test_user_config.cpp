@@ -6,6 +6,7 @@
 
 #include "cli/args.hpp"
 #include "cli/user_config.hpp"
+#include "temp_dir.hpp"
 
 using namespace forever::cli;
 using nlohmann::json;
@@ -64,13 +65,11 @@ TEST_CASE("set and clear") {
 }
 
 TEST_CASE("load and save") {
-    char tmpl[] = "/tmp/forever-userconfig-XXXXXX";
-    std::filesystem::path dir = ::mkdtemp(tmpl);
-    auto path = dir / "forever" / "config.json";
+    forever::test::TempDir dir("forever-userconfig");
+    auto path = dir.path / "forever" / "config.json";
     CHECK(loadUserConfig(path) == json::object());
     saveUserConfig(path, json{{"color", "always"}});
     CHECK(loadUserConfig(path)["color"] == "always");
     std::ofstream(path) << "{broken";
     CHECK(usageError([&] { loadUserConfig(path); }).find("fix or delete it") != std::string::npos);
-    std::filesystem::remove_all(dir);
 }
