@@ -171,13 +171,41 @@ std::error_code LogFile::write(std::string_view lines) noexcept {
         return fail(errnoCode(EBADF));
     }
     std::error_code rotationError;
+    while (!lines.empty()) {
+        // More than maxBytes at once (a capture batches up to 256 KiB of
+        // lines per wake-up) goes in runs of whole lines of at most
+        // maxBytes, so rotation falls between them: no file grows past
+        // maxBytes unless a single line is longer.
+        size_t length = lines.size();
+        if (regular_ && policy_.maxBytes > 0 && length > policy_.maxBytes) {
+            size_t cut = lines.rfind('\n', policy_.maxBytes - 1);
+            if (cut == std::string_view::npos) {
+                cut = lines.find('\n');  // one line longer than maxBytes: whole
+            }
+            length = cut == std::string_view::npos ? lines.size() : cut + 1;
+        }
+        if (std::error_code ec = writeRun(lines.substr(0, length), rotationError)) {
+            return fail(ec);
+        }
+        lines.remove_prefix(length);
+    }
+    if (rotationError) {
+        return fail(rotationError);
+    }
+    lastError_.clear();
+    return {};
+}
+
+std::error_code LogFile::writeRun(std::string_view lines, std::error_code& rotationError) noexcept {
     if (regular_ && policy_.maxBytes > 0 && size_ > 0 &&
         size_ + lines.size() > std::max(policy_.maxBytes, rotationRetryAt_)) {
-        rotationError = rotate();
-        if (rotationError) {
+        if (std::error_code ec = rotate()) {
             // Retrying on every line would rescan the directory per line of
             // a chatty process; retry once the file grew by a slice more.
             rotationRetryAt_ = size_ + std::max<uint64_t>(policy_.maxBytes / 16, 4096);
+            if (!rotationError) {
+                rotationError = ec;
+            }
         }
     }
     uint64_t before = size_;
@@ -193,15 +221,11 @@ std::error_code LogFile::write(std::string_view lines) noexcept {
                 ::ftruncate(fd_.get(), static_cast<off_t>(before)) == 0) {
                 size_ = before;
             }
-            return fail(ec);
+            return ec;
         }
         size_ += static_cast<uint64_t>(n);
         lines.remove_prefix(static_cast<size_t>(n));
     }
-    if (rotationError) {
-        return fail(rotationError);
-    }
-    lastError_.clear();
     return {};
 }
 

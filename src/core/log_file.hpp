@@ -27,8 +27,9 @@ struct RotationPolicy {
 // is current, out.log.1 the newest rotated file, out.log.N the oldest.
 //
 // The caller writes whole lines only (see LineSplitter); rotation happens
-// between writes, so no line is ever split across two files. A write larger
-// than maxBytes still goes whole into one file.
+// between lines, so no line is ever split across two files. A write larger
+// than maxBytes is split into runs of whole lines; only a single line longer
+// than maxBytes makes a file bigger than that.
 //
 // ONE OBJECT PER PATH: the size that triggers rotation is counted by this
 // object, and rotation renames the path under everyone. When the same path is
@@ -57,10 +58,11 @@ class LogFile {
     // closes the previous file first, even when the new open fails.
     std::error_code open(const std::string& path, bool append, RotationPolicy policy = {}) noexcept;
 
-    // Writes `lines` (complete lines) in full, rotating first when needed.
+    // Writes `lines` (complete lines) in full, rotating first when needed
+    // (and between runs of lines when there are more than maxBytes).
     // EINTR and short writes are retried. If a write fails part-way, the
-    // partial bytes are truncated off again (best effort) so the file does
-    // not end in a torn line. If rotation fails, the lines still go to the
+    // partial bytes of that run are truncated off again (best effort) so the
+    // file does not end in a torn line. If rotation fails, the lines still go to the
     // current file and the rotation error is returned; the next attempt is
     // made once the file has grown by another maxBytes/16 (at least 4 KiB).
     std::error_code write(std::string_view lines) noexcept;
@@ -95,6 +97,10 @@ class LogFile {
 
   private:
     std::error_code openFd(int extraFlags) noexcept;
+    // One run of whole lines: rotates first when needed (a failure goes to
+    // rotationError, the lines are written anyway), then writes it all;
+    // returns the write's own error, after truncating off a partial write.
+    std::error_code writeRun(std::string_view lines, std::error_code& rotationError) noexcept;
     std::error_code fail(std::error_code ec) noexcept;
 
     std::string path_;

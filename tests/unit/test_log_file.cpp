@@ -149,6 +149,14 @@ TEST_CASE("rotation edge cases") {
         CHECK(slurp(path + ".1") == big);
         CHECK(slurp(path) == "after\n");
     }
+    SUBCASE("many lines bigger than maxBytes together rotate between lines") {
+        REQUIRE_FALSE(f.open(path, false, RotationPolicy{10, 5, std::chrono::seconds(0)}));
+        CHECK_FALSE(f.write("aaaa\nbbbb\ncccc\ndddd\neeee\nffff\n"));
+        CHECK(slurp(path + ".2") == "aaaa\nbbbb\n");
+        CHECK(slurp(path + ".1") == "cccc\ndddd\n");
+        CHECK(slurp(path) == "eeee\nffff\n");
+        CHECK(f.size() == 10);
+    }
     SUBCASE("maxBytes 0 never rotates") {
         REQUIRE_FALSE(f.open(path, false, RotationPolicy{0, 5, std::chrono::seconds(0)}));
         for (int i = 0; i < 100; ++i) {
