@@ -136,6 +136,14 @@ const std::vector<Option>& options() {
           kStart},
          Kind::Integer,
          "healthFailures"},
+        {{"--listen", "", "[HOST:]PORT",
+          "bind this TCP port once; every run gets it as fd 3 (LISTEN_FDS)", kStart},
+         Kind::String,
+         "listen"},
+        {{"--reloadTimeout", "", "MS", "how long reload waits for the new run (default 30000)",
+          kStart},
+         Kind::Millis,
+         "reloadTimeout"},
         {{"--maxMemory", "", "SIZE", "restart when the tree's RSS goes above (e.g. 300M)", kStart},
          Kind::Bytes,
          "maxMemory"},
@@ -176,6 +184,8 @@ const std::vector<ActionInfo>& actions() {
         {"stopall", "stopall", "stop every process", 0, 0},
         {"restart", "restart TARGET", "restart the process(es) TARGET names", 1, 1},
         {"restartall", "restartall", "restart every process", 0, 0},
+        {"reload", "reload TARGET",
+         "replace without downtime: the new run starts, the old one stops once it is ready", 1, 1},
         {"stopbypid", "stopbypid PID", "stop the supervised process with this pid", 1, 1},
         {"list", "list", "show every process", 0, 0},
         {"monit", "monit", "live view of every process (q quits)", 0, 0},
@@ -576,7 +586,15 @@ std::string helpText(const std::string& action) {
                 "\nEverything after SCRIPT is passed to the script. Unknown kebab-case options\n"
                 "before SCRIPT (--max-old-space-size=1024, --inspect) go to the interpreter.\n";
         }
-        if (action == "stop" || action == "restart" || action == "logs") {
+        if (action == "reload") {
+            out +=
+                "\nThe new run is ready when it sends READY=1 (with --wait-ready); otherwise\n"
+                "when it has stayed up for minUptime and, with --health-url, answers 2xx.\n"
+                "If it dies or is not ready within --reloadTimeout, it is stopped, the old\n"
+                "run keeps serving and reload fails (exit 1). Both runs are alive for a while:\n"
+                "a server must share its port (SO_REUSEPORT, or node's cluster).\n";
+        }
+        if (action == "stop" || action == "restart" || action == "reload" || action == "logs") {
             out += "\nTARGET is an index from 'list', a uid, or a script path or file name.\n";
         }
         return out;

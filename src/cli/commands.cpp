@@ -561,6 +561,10 @@ int runAction(const Invocation& inv, const Output& out) {
         auto uids = client.call([&](ManagerProxy& m) { return m.Restart(inv.operands.front()); });
         return printUids(uids, "restarted", out);
     }
+    if (a == "reload") {
+        auto uids = client.call([&](ManagerProxy& m) { return m.Reload(inv.operands.front()); });
+        return printUids(uids, "reloaded", out);
+    }
     if (a == "stopall") {
         auto uids = client.call([](ManagerProxy& m) { return m.StopAll(); });
         return printUids(uids, "stopped", out);

@@ -28,6 +28,7 @@ enum class ProcState {
     Running,       // alive
     Stopping,      // asked to stop; waiting for it to die (then removed)
     Restarting,    // asked to restart; waiting for the old one to die
+    Reloading,     // a new run is starting beside the old one (reload)
     Waiting,       // died; a restart is scheduled after the policy's delay
     CrashLooping,  // like Waiting, with too many recent failures
     Exited,        // ended cleanly and the policy does not restart it
@@ -36,16 +37,11 @@ enum class ProcState {
 };
 std::string toString(ProcState state);
 
-// One supervised process: its spec, what the policy remembers, and the
-// current run. Owned by the Supervisor; the daemon reads it.
-struct Process {
-    ProcessSpec spec;
-    ProcState state = ProcState::Waiting;
-    std::string reason;  // why it is not running, for Failed/Exited
-
-    // The current run.
+// One life of the app, from its spawn to its exit. A process has its current
+// run and, during a reload, the incoming run that is to replace it: both are
+// alive at once, which is what makes the swap free of downtime.
+struct Run {
     pid_t pid = 0;
-    pid_t lastPid = 0;  // the pid of the last run that ended, for exit reports
     UniqueFd pidfd;
     EventLoop::HandlePtr pidfdWatch;
     std::chrono::steady_clock::time_point startedSteady{};
@@ -54,16 +50,41 @@ struct Process {
     // saved state identifies the run by (a recycled pid has another).
     uint64_t pidStartTime = 0;
     std::unique_ptr<OutputCapture> capture;
+    bool ready = false;      // READY=1 received from this run
+    std::string statusText;  // its last STATUS=
+
+    Run();
+    Run(Run&&) noexcept;
+    Run& operator=(Run&&) noexcept;
+    ~Run();
+};
+
+// One supervised process: its spec, what the policy remembers, and the
+// current run. Owned by the Supervisor; the daemon reads it.
+struct Process {
+    ProcessSpec spec;
+    ProcState state = ProcState::Waiting;
+    std::string reason;  // why it is not running, for Failed/Exited
+
+    Run run;
+    UniqueFd listenSocket;                 // spec.listen, bound once for every run
+    pid_t lastPid = 0;                     // the pid of the last run that ended, for exit reports
     std::unique_ptr<FileWatcher> watcher;  // watch mode
-    // The sd_notify protocol with the app: its socket, what it said.
+    // The sd_notify protocol with the app: its socket (shared by the runs).
     std::unique_ptr<NotifySocket> notify;
-    bool ready = false;      // READY=1 received in this run
-    std::string statusText;  // last STATUS=
     EventLoop::HandlePtr watchdogTimer;
     // HTTP health checks of the current run.
     EventLoop::HandlePtr healthTimer;
     std::unique_ptr<HttpProbe> healthProbe;
     unsigned healthFailuresInRow = 0;
+
+    // A reload in progress: the new run, what gates its promotion, and the
+    // callers waiting for the outcome ("" when it took over, else why not).
+    std::unique_ptr<Run> incoming;
+    EventLoop::HandlePtr reloadTimer;  // the readiness delay, then the timeout
+    EventLoop::HandlePtr reloadGate;   // minUptime delay before a health check
+    std::unique_ptr<HttpProbe> reloadProbe;
+    std::vector<std::function<void(const std::string& failure)>> reloadWaiters;
 
     // The last exit.
     bool hasExited = false;
@@ -83,7 +104,7 @@ struct Process {
     Process& operator=(const Process&) = delete;
     ~Process();
 
-    bool alive() const { return pid > 0; }
+    bool alive() const { return run.pid > 0; }
 };
 
 }  // namespace forever

@@ -1,6 +1,7 @@
 #include "core/process_spec.hpp"
 
 #include "core/http_probe.hpp"
+#include "core/listen_socket.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -260,6 +261,18 @@ const std::map<std::string, Reader>& readers() {
          }},
         {"waitReady",
          [](ProcessSpec& s, const json& v, const std::string& k) { s.waitReady = asBool(v, k); }},
+        {"listen",
+         [](ProcessSpec& s, const json& v, const std::string& k) {
+             std::string error;
+             s.listen = asString(v, k);
+             if (!s.listen.empty() && !parseListenAddress(s.listen, error)) {
+                 throw SpecError(fmt::format("'{}': {}", k, error));
+             }
+         }},
+        {"reloadTimeout",
+         [](ProcessSpec& s, const json& v, const std::string& k) {
+             s.reloadTimeout = Millis(asInteger(v, k, 1));
+         }},
         {"watchdogSec",
          [](ProcessSpec& s, const json& v, const std::string& k) {
              s.watchdogSec = static_cast<unsigned>(asInteger(v, k, 0));
@@ -349,6 +362,8 @@ json specToJson(const ProcessSpec& s) {
         {"healthUrl", s.healthUrl},
         {"healthInterval", s.healthInterval},
         {"healthFailures", s.healthFailures},
+        {"reloadTimeout", s.reloadTimeout.count()},
+        {"listen", s.listen},
         {"watchdogSec", s.watchdogSec},
         {"watch", s.watch},
         {"watchDirectory", s.watchDirectory},

@@ -69,6 +69,12 @@ struct ProcessSpec {
     std::string healthUrl;
     unsigned healthInterval = 10;
     unsigned healthFailures = 3;
+    // "[HOST:]PORT": foreverd binds it and passes it to every run as fd 3
+    // (LISTEN_FDS=1); see listen_socket.hpp.
+    std::string listen;
+    // How long `reload` waits for the new run to be ready before it stops
+    // it and leaves the old one serving.
+    Millis reloadTimeout{30000};
 
     uint64_t maxMemory = 0;  // bytes of RSS (whole tree) that trigger a restart; 0 = none
 

@@ -27,6 +27,20 @@ bool isSupervisorOnlyVariable(const std::string& name) {
 
 namespace {
 
+// Async-signal-safe: the child may not call snprintf.
+void writeDecimal(char* out, pid_t value) {
+    char digits[20];
+    int n = 0;
+    do {
+        digits[n++] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    } while (value > 0);
+    while (n > 0) {
+        *out++ = digits[--n];
+    }
+    *out = '\0';
+}
+
 // What the child reports through the close-on-exec pipe when it cannot exec.
 struct ChildFailure {
     int stage;
@@ -131,9 +145,20 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
     for (const auto& [name, value] : request.extraEnv) {
         envStrings.push_back(name + "=" + value);
     }
+    // LISTEN_PID is the child's own pid, known only after fork: the child
+    // writes it into this placeholder (its copy of the string).
+    char* listenPidDigits = nullptr;
+    if (request.listenFd >= 0) {
+        envStrings.push_back("LISTEN_FDS=1");
+        envStrings.push_back("LISTEN_FDNAMES=listen");
+        envStrings.push_back("LISTEN_PID=" + std::string(20, '\0'));
+    }
     std::vector<char*> envp;
     for (auto& e : envStrings) {
         envp.push_back(e.data());
+    }
+    if (request.listenFd >= 0) {
+        listenPidDigits = envStrings.back().data() + std::strlen("LISTEN_PID=");
     }
     envp.push_back(nullptr);
     std::string cwd = spec.workingDir;
@@ -212,9 +237,14 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
         in = high(in);
         out = high(out);
         err = high(err);
+        int listen = request.listenFd >= 0 ? high(request.listenFd) : -1;
         moveTo(in, 0, ep);
         moveTo(out, 1, ep);
         moveTo(err, 2, ep);
+        if (listen >= 0) {
+            moveTo(listen, 3, ep);
+            writeDecimal(listenPidDigits, ::getpid());
+        }
         if (switchUser && (::initgroups(runUser.c_str(), runGid) < 0 || ::setgid(runGid) < 0 ||
                            ::setuid(static_cast<uid_t>(spec.runAsUid)) < 0)) {
             failInChild(ep, kUser);

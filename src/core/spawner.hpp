@@ -21,6 +21,9 @@ struct SpawnRequest {
     const ProcessSpec* spec = nullptr;
     OutputTarget stdoutTo = OutputTarget::Journal;
     OutputTarget stderrTo = OutputTarget::Journal;
+    // A listening socket passed as fd 3 with LISTEN_FDS=1 and LISTEN_PID
+    // (systemd's socket activation protocol); -1 for none.
+    int listenFd = -1;
     // Extra variables set on top of spec->env (e.g. FOREVER_UID).
     std::map<std::string, std::string> extraEnv;
 };

@@ -19,6 +19,7 @@
 
 #include "core/file_watcher.hpp"
 #include "core/http_probe.hpp"
+#include "core/listen_socket.hpp"
 #include "core/log_cleanup.hpp"
 #include "core/log_file.hpp"
 #include "core/output_capture.hpp"
@@ -40,6 +41,8 @@ std::string toString(ProcState state) {
             return "stopping";
         case ProcState::Restarting:
             return "restarting";
+        case ProcState::Reloading:
+            return "reloading";
         case ProcState::Waiting:
             return "waiting";
         case ProcState::CrashLooping:
@@ -54,6 +57,10 @@ std::string toString(ProcState state) {
     return "unknown";
 }
 
+Run::Run() = default;
+Run::Run(Run&&) noexcept = default;
+Run& Run::operator=(Run&&) noexcept = default;
+Run::~Run() = default;
 Process::~Process() = default;
 
 namespace {
@@ -64,19 +71,18 @@ int64_t realtimeMicros() {
     return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
 }
 
-int sendSignal(const Process& p, int signal) {
-    if (p.pidfd) {
-        return ::pidfd_send_signal(p.pidfd.get(), signal, nullptr, 0);
+int sendSignal(const Run& run, int signal) {
+    if (run.pidfd) {
+        return ::pidfd_send_signal(run.pidfd.get(), signal, nullptr, 0);
     }
-    return ::kill(p.pid, signal);
+    return ::kill(run.pid, signal);
 }
 
 // The process group and, with killTree, every descendant: collected before
 // anything is signalled, since once the main process dies its children are
 // reparented to us and the tree can no longer be read from /proc.
-std::vector<pid_t> treeOf(const Process& p) {
-    std::vector<pid_t> pids = descendants(p.pid);
-    return pids;
+std::vector<pid_t> treeOf(const Run& run) {
+    return descendants(run.pid);
 }
 
 bool groupExists(pid_t pgid) {
@@ -130,7 +136,7 @@ Process* Supervisor::findByPid(pid_t pid) const {
         return nullptr;
     }
     for (const auto& p : table_) {
-        if (p->pid == pid) {
+        if (p->run.pid == pid) {
             return p.get();
         }
     }
@@ -183,6 +189,9 @@ Process& Supervisor::start(ProcessSpec spec) {
     auto owned = std::make_unique<Process>();
     Process& p = *owned;
     p.spec = std::move(spec);
+    if (!p.spec.listen.empty()) {
+        p.listenSocket = listenSocketFor(p.spec);
+    }
     if (p.spec.watch) {
         startWatching(p);
     }
@@ -191,6 +200,32 @@ Process& Supervisor::start(ProcessSpec spec) {
     emit(SupervisorEvent::Kind::Added, p);
     emit(SupervisorEvent::Kind::Started, p);
     return p;
+}
+
+UniqueFd Supervisor::listenSocketFor(const ProcessSpec& spec) {
+    const std::string& address = spec.listen;
+    // Instances of one app listen on one address: they share the socket
+    // (and the kernel spreads the connections), as node's cluster does.
+    // Another program gets EADDRINUSE, as it would from bind.
+    for (const auto& other : table_) {
+        if (other->spec.listen == address && other->spec.script == spec.script &&
+            other->listenSocket) {
+            UniqueFd shared(::fcntl(other->listenSocket.get(), F_DUPFD_CLOEXEC, 3));
+            if (shared) {
+                return shared;
+            }
+        }
+    }
+    std::string error;
+    auto parsed = parseListenAddress(address, error);
+    if (!parsed) {
+        throw SupervisorError(SupervisorError::Code::InvalidArgument, error);
+    }
+    try {
+        return openListenSocket(*parsed);
+    } catch (const std::system_error& e) {
+        throw SupervisorError(SupervisorError::Code::SpawnFailed, e.what());
+    }
 }
 
 std::shared_ptr<LogFile> Supervisor::logFileFor(const std::string& path, const Process& p) {
@@ -216,29 +251,29 @@ std::shared_ptr<LogFile> Supervisor::logFileFor(const std::string& path, const P
     return file;
 }
 
-void Supervisor::setupOutput(Process& p, SpawnRequest& request, SpawnedProcess* spawned) {
+void Supervisor::chooseOutput(const Process& p, SpawnRequest& request) const {
     const ProcessSpec& s = p.spec;
     bool files = !s.outFile.empty() || !s.errFile.empty() || !s.logFile.empty();
-    if (!spawned) {
-        // Decide where output goes, before the spawn.
-        if (files || !options_.journal) {
-            request.stdoutTo = OutputTarget::Pipe;
-            request.stderrTo = OutputTarget::Pipe;
-        } else if (s.silent) {
-            request.stdoutTo = OutputTarget::Null;
-            request.stderrTo = OutputTarget::Null;
-        } else {
-            request.stdoutTo = OutputTarget::Journal;
-            request.stderrTo = OutputTarget::Journal;
-        }
-        return;
+    if (files || !options_.journal) {
+        request.stdoutTo = OutputTarget::Pipe;
+        request.stderrTo = OutputTarget::Pipe;
+    } else if (s.silent) {
+        request.stdoutTo = OutputTarget::Null;
+        request.stderrTo = OutputTarget::Null;
+    } else {
+        request.stdoutTo = OutputTarget::Journal;
+        request.stderrTo = OutputTarget::Journal;
     }
-    if (request.stdoutTo != OutputTarget::Pipe) {
-        return;
+}
+
+std::unique_ptr<OutputCapture> Supervisor::captureOutput(Process& p, SpawnedProcess& spawned) {
+    if (!spawned.stdoutPipe) {
+        return nullptr;  // journal or silent: the child writes there itself
     }
+    const ProcessSpec& s = p.spec;
     OutputCapture::Sinks sinks;
     sinks.timestamp = s.timestamp;
-    if (files) {
+    if (!s.outFile.empty() || !s.errFile.empty() || !s.logFile.empty()) {
         if (!s.outFile.empty()) {
             sinks.out = logFileFor(s.outFile, p);
         }
@@ -253,21 +288,14 @@ void Supervisor::setupOutput(Process& p, SpawnRequest& request, SpawnedProcess* 
         sinks.combined = logFileFor((options_.defaultLogDir / (s.uid + ".log")).string(), p);
     }
     Process* raw = &p;
-    p.capture = std::make_unique<OutputCapture>(
-        loop_, std::move(spawned->stdoutPipe), std::move(spawned->stderrPipe), std::move(sinks),
-        [this, raw](const std::string& message) {
-            emit(SupervisorEvent::Kind::LogError, *raw, message);
-        });
+    return std::make_unique<OutputCapture>(loop_, std::move(spawned.stdoutPipe),
+                                           std::move(spawned.stderrPipe), std::move(sinks),
+                                           [this, raw](const std::string& message) {
+                                               emit(SupervisorEvent::Kind::LogError, *raw, message);
+                                           });
 }
 
-void Supervisor::spawnRun(Process& p) {
-    if (p.capture && !p.capture->finished()) {
-        // A grandchild may still hold the old pipes: keep reading them.
-        draining_.push_back(std::move(p.capture));
-    }
-    p.capture.reset();
-    std::erase_if(draining_, [](const auto& c) { return c->finished(); });
-
+Run Supervisor::launch(Process& p) {
     SpawnRequest request;
     request.spec = &p.spec;
     request.extraEnv["FOREVER_UID"] = p.spec.uid;
@@ -287,44 +315,64 @@ void Supervisor::spawnRun(Process& p) {
     if (p.spec.watchdogSec > 0) {
         request.extraEnv["WATCHDOG_USEC"] = std::to_string(uint64_t{p.spec.watchdogSec} * 1000000);
     }
-    setupOutput(p, request, nullptr);
+    chooseOutput(p, request);
+    request.listenFd = p.listenSocket ? p.listenSocket.get() : -1;
     SpawnedProcess spawned;
     try {
         spawned = spawnProcess(request);
     } catch (const SpawnError& e) {
         throw SupervisorError(SupervisorError::Code::SpawnFailed, e.what());
     }
-    p.pid = spawned.pid;
-    p.pidfd = std::move(spawned.pidfd);
-    p.startedSteady = loop_.now();
-    p.startedAtUs = realtimeMicros();
-    auto st = readStat(p.pid);
-    p.pidStartTime = st ? st->startTimeTicks : 0;
-    p.state = p.spec.waitReady ? ProcState::Starting : ProcState::Running;
-    p.ready = false;
-    p.statusText.clear();
-    p.reason.clear();
-    p.pending = Process::Pending::None;
-    p.timer.reset();
-    armWatchdog(p);
-    p.healthFailuresInRow = 0;
-    scheduleHealthCheck(p);
+    Run run;
+    run.pid = spawned.pid;
+    run.pidfd = std::move(spawned.pidfd);
+    run.startedSteady = loop_.now();
+    run.startedAtUs = realtimeMicros();
+    auto st = readStat(run.pid);
+    run.pidStartTime = st ? st->startTimeTicks : 0;
     try {
-        setupOutput(p, request, &spawned);
+        run.capture = captureOutput(p, spawned);
     } catch (const SupervisorError& e) {
         // The run exists; its output has nowhere to go. Say so, keep it.
         emit(SupervisorEvent::Kind::LogError, p, e.what());
     }
     // The pidfd turns readable when the process exits; reaping itself is
     // done for every child at once in reapChildren().
-    p.pidfdWatch = loop_.addReadable(p.pidfd.get(), [this] { reapChildren(); });
+    run.pidfdWatch = loop_.addReadable(run.pidfd.get(), [this] { reapChildren(); });
+    return run;
+}
+
+void Supervisor::drainOutput(Run& run) {
+    if (run.capture && !run.capture->finished()) {
+        // A grandchild may still hold the old pipes: keep reading them.
+        draining_.push_back(std::move(run.capture));
+    }
+    run.capture.reset();
+    std::erase_if(draining_, [](const auto& c) { return c->finished(); });
+}
+
+void Supervisor::spawnRun(Process& p) {
+    drainOutput(p.run);
+    p.run = launch(p);
+    becomeCurrent(p);
+}
+
+void Supervisor::becomeCurrent(Process& p) {
+    p.state = p.spec.waitReady && !p.run.ready ? ProcState::Starting : ProcState::Running;
+    p.reason.clear();
+    p.pending = Process::Pending::None;
+    p.timer.reset();
+    armWatchdog(p);
+    p.healthFailuresInRow = 0;
+    p.healthProbe.reset();
+    scheduleHealthCheck(p);
     if (!p.spec.pidFile.empty()) {
         std::error_code ec;
         std::filesystem::create_directories(std::filesystem::path(p.spec.pidFile).parent_path(),
                                             ec);
         FILE* f = std::fopen(p.spec.pidFile.c_str(), "we");
         if (f) {
-            std::fprintf(f, "%d\n", p.pid);
+            std::fprintf(f, "%d\n", p.run.pid);
             std::fclose(f);
         }
     }
@@ -338,7 +386,14 @@ void Supervisor::reapChildren() {
         }
         ExitStatus status = info.si_code == CLD_EXITED ? ExitStatus::exited(info.si_status)
                                                        : ExitStatus::killed(info.si_status);
-        if (Process* p = findByPid(info.si_pid)) {
+        if (Process* p = findByIncomingPid(info.si_pid)) {
+            // The new run of a reload died before it took over: the old one
+            // keeps serving, and the reload fails with the reason.
+            sweepGroup(info.si_pid, p->spec.killSignal, p->spec.killTimeout);
+            p->incoming->pid = 0;
+            abandonReload(*p, fmt::format("the new run exited with {} before it was ready",
+                                          status.describe()));
+        } else if (Process* p = findByPid(info.si_pid)) {
             onExit(*p, status);
         }
         // Anything else is an orphan that was reparented to us (we are a
@@ -360,17 +415,17 @@ void Supervisor::sweepGroup(pid_t pgid, int signal, Millis timeout) {
 }
 
 void Supervisor::onExit(Process& p, ExitStatus status) {
-    auto uptime = std::chrono::duration_cast<Millis>(loop_.now() - p.startedSteady);
-    pid_t pgid = p.pid;
+    auto uptime = std::chrono::duration_cast<Millis>(loop_.now() - p.run.startedSteady);
+    pid_t pgid = p.run.pid;
     p.lastPid = pgid;
-    p.pid = 0;
-    p.pidfdWatch.reset();
-    p.pidfd.reset();
+    p.run.pid = 0;
+    p.run.pidfdWatch.reset();
+    p.run.pidfd.reset();
     p.timer.reset();
     p.watchdogTimer.reset();
     p.healthTimer.reset();
     p.healthProbe.reset();
-    p.ready = false;
+    p.run.ready = false;
     p.hasExited = true;
     p.lastExit = status;
     if (!p.spec.pidFile.empty()) {
@@ -381,6 +436,12 @@ void Supervisor::onExit(Process& p, ExitStatus status) {
     sweepGroup(pgid, p.spec.killSignal, p.spec.killTimeout);
     stopStrays(p);
     emit(SupervisorEvent::Kind::Exited, p);
+    if (p.incoming) {
+        // Died during a reload: the new run, already up, takes over now
+        // rather than a restart starting a third one.
+        takeOver(p, fmt::format("the old run ended with {}", status.describe()));
+        return;
+    }
     afterExit(p, status, uptime);
 }
 
@@ -473,8 +534,32 @@ void Supervisor::runAlert(Process& p) {
     }
 }
 
+// Whether `pid` is the run's process, in its group, or one of its descendants.
+static bool belongsTo(const Run& run, pid_t pid) {
+    if (run.pid <= 0) {
+        return false;
+    }
+    if (pid == run.pid) {
+        return true;
+    }
+    auto st = readStat(pid);
+    if (st && st->pgid == run.pid) {
+        return true;
+    }
+    // The /proc walk only for processes that left the group.
+    auto tree = descendants(run.pid);
+    return std::find(tree.begin(), tree.end(), pid) != tree.end();
+}
+
+// Processes carrying the app's FOREVER_UID, except the incoming run of a
+// reload (it carries the same uid and must survive the old run's end).
 static std::vector<pid_t> straysOf(const Process& p) {
-    return descendantsCarrying(::getpid(), "FOREVER_UID=" + p.spec.uid, "FOREVER_EVENT=crash-loop");
+    auto pids =
+        descendantsCarrying(::getpid(), "FOREVER_UID=" + p.spec.uid, "FOREVER_EVENT=crash-loop");
+    if (p.incoming) {
+        std::erase_if(pids, [&](pid_t pid) { return belongsTo(*p.incoming, pid); });
+    }
+    return pids;
 }
 
 void Supervisor::stopStrays(const Process& p) {
@@ -484,7 +569,7 @@ void Supervisor::stopStrays(const Process& p) {
     // pidfds, so the SIGKILL later can never hit a recycled pid.
     auto fds = std::make_shared<std::vector<UniqueFd>>();
     for (pid_t pid : straysOf(p)) {
-        if (pid == p.pid) {
+        if (pid == p.run.pid) {
             continue;
         }
         UniqueFd fd(static_cast<int>(::pidfd_open(pid, 0)));
@@ -509,15 +594,39 @@ void Supervisor::signalRun(Process& p, int signal) {
         return;
     }
     if (p.spec.killTree) {
-        for (pid_t pid : treeOf(p)) {
+        for (pid_t pid : treeOf(p.run)) {
             ::kill(pid, signal);
         }
         for (pid_t pid : straysOf(p)) {
             ::kill(pid, signal);
         }
     }
-    ::kill(-p.pid, signal);
-    sendSignal(p, signal);
+    ::kill(-p.run.pid, signal);
+    sendSignal(p.run, signal);
+}
+
+void Supervisor::retire(const Process& p, Run run) {
+    if (run.pid > 0) {
+        const int signal = p.spec.killSignal;
+        // Collected before the signal: once the main process dies, its
+        // children are reparented and its tree is gone from /proc.
+        std::vector<pid_t> tree = p.spec.killTree ? treeOf(run) : std::vector<pid_t>{};
+        sweepGroup(run.pid, signal, p.spec.killTimeout);
+        for (pid_t pid : tree) {
+            ::kill(pid, signal);
+        }
+        sendSignal(run, signal);
+        if (signal != SIGKILL && run.pidfd) {
+            // By pidfd: the main process may have left its group, and a
+            // recycled pid must never be hit.
+            auto fd = std::make_shared<UniqueFd>(std::move(run.pidfd));
+            auto* slot = &sweepers_.emplace_back();
+            *slot = loop_.addTimer(p.spec.killTimeout,
+                                   [fd] { ::pidfd_send_signal(fd->get(), SIGKILL, nullptr, 0); });
+        }
+        // Its exit is reaped with every other child's (reapChildren).
+    }
+    drainOutput(run);
 }
 
 void Supervisor::beginStop(Process& p) {
@@ -540,11 +649,12 @@ void Supervisor::kill(Process& p, int signal) {
     if (p.spec.killTree) {
         signalRun(p, signal);
     } else {
-        sendSignal(p, signal);
+        sendSignal(p.run, signal);
     }
 }
 
 void Supervisor::stop(Process& p, Done done) {
+    abandonReload(p, "the process is being stopped");
     if (done) {
         p.waiters.push_back(std::move(done));
     }
@@ -573,6 +683,7 @@ void Supervisor::restart(Process& p, Done done) {
     if (p.pending == Process::Pending::Restart) {
         return;  // already on its way: one restart serves every caller
     }
+    abandonReload(p, "a restart was asked instead");
     if (!p.alive()) {
         p.timer.reset();
         p.pending = Process::Pending::Restart;
@@ -604,8 +715,8 @@ void Supervisor::remove(Process& p) {
     }
     auto waiters = std::move(p.waiters);
     size_t index = indexOf(p);
-    if (p.capture && !p.capture->finished()) {
-        draining_.push_back(std::move(p.capture));
+    if (p.run.capture && !p.run.capture->finished()) {
+        draining_.push_back(std::move(p.run.capture));
     }
     table_.erase(table_.begin() + static_cast<std::ptrdiff_t>(index));
     for (size_t i = index; i < table_.size(); ++i) {
@@ -620,6 +731,7 @@ void Supervisor::halt(Done done) {
     haltDone_ = std::move(done);
     for (auto& p : table_) {
         p->timer.reset();
+        abandonReload(*p, "foreverd is stopping");
         if (p->alive()) {
             p->pending = Process::Pending::Halt;
             p->state = ProcState::Stopping;
@@ -648,14 +760,42 @@ std::string Supervisor::renderedSnapshot() const {
         out += cached->second;
         out += fmt::format(", \"state\": {}, \"restarts\": {}", json(toString(p->state)).dump(),
                            p->restarts);
-        if (p->alive() && p->pidStartTime) {
-            out += fmt::format(", \"pid\": {}, \"pidStartTime\": {}", p->pid, p->pidStartTime);
+        if (p->alive() && p->run.pidStartTime) {
+            out +=
+                fmt::format(", \"pid\": {}, \"pidStartTime\": {}", p->run.pid, p->run.pidStartTime);
+        }
+        if (p->incoming && p->incoming->pid > 0 && p->incoming->pidStartTime) {
+            out += fmt::format(", \"incomingPid\": {}, \"incomingPidStartTime\": {}",
+                               p->incoming->pid, p->incoming->pidStartTime);
         }
         out += "}";
     }
     out += "\n]";
     return out;
 }
+
+namespace {
+void killLeftover(const json& entry, const char* pidKey, const char* startKey) {
+    if (!entry.contains(pidKey) || !entry.contains(startKey)) {
+        return;
+    }
+    pid_t old = entry[pidKey].get<pid_t>();
+    auto st = readStat(old);
+    if (!st || st->startTimeTicks != entry[startKey].get<uint64_t>()) {
+        return;  // gone, or the pid now belongs to someone else
+    }
+    int fd = static_cast<int>(::pidfd_open(old, 0));
+    ::kill(-old, SIGKILL);
+    ::kill(old, SIGKILL);
+    if (fd >= 0) {
+        struct pollfd pfd {
+            fd, POLLIN, 0
+        };
+        ::poll(&pfd, 1, 2000);
+        ::close(fd);
+    }
+}
+}  // namespace
 
 std::vector<std::string> Supervisor::restore(const json& processes) {
     std::vector<std::string> problems;
@@ -672,24 +812,11 @@ std::vector<std::string> Supervisor::restore(const json& processes) {
             continue;
         }
         // A previous foreverd that died without stopping its children (kill
-        // -9 outside systemd) left them running: stop those first, so each
-        // app runs exactly once and its port is free for the new run.
-        if (entry.contains("pid") && entry.contains("pidStartTime")) {
-            pid_t old = entry["pid"].get<pid_t>();
-            auto st = readStat(old);
-            if (st && st->startTimeTicks == entry["pidStartTime"].get<uint64_t>()) {
-                int fd = static_cast<int>(::pidfd_open(old, 0));
-                ::kill(-old, SIGKILL);
-                ::kill(old, SIGKILL);
-                if (fd >= 0) {
-                    struct pollfd pfd {
-                        fd, POLLIN, 0
-                    };
-                    ::poll(&pfd, 1, 2000);
-                    ::close(fd);
-                }
-            }
-        }
+        // -9 outside systemd) left them running (both runs, if it died in a
+        // reload): stop those first, so each app runs exactly once and its
+        // port is free for the new run.
+        killLeftover(entry, "pid", "pidStartTime");
+        killLeftover(entry, "incomingPid", "incomingPidStartTime");
         std::string state = entry.value("state", "running");
         if (state == "exited") {
             continue;  // it finished its work; nothing to bring back
@@ -712,24 +839,20 @@ void Supervisor::onNotify(Process& p, pid_t sender, const NotifyFields& fields) 
     }
     // Only the app and what it started (its process group, or its tree):
     // the socket is abstract, so anyone on the machine could write to it.
-    if (sender != p.pid) {
-        auto st = readStat(sender);
-        bool inGroup = st && st->pgid == p.pid;
-        // The /proc walk only for processes that left the group.
-        if (!inGroup) {
-            auto tree = descendants(p.pid);
-            if (std::find(tree.begin(), tree.end(), sender) == tree.end()) {
-                return;
-            }
-        }
+    if (p.incoming && belongsTo(*p.incoming, sender)) {
+        onIncomingNotify(p, fields);
+        return;
+    }
+    if (!belongsTo(p.run, sender)) {
+        return;
     }
     bool changed = false;
-    if (auto it = fields.find("STATUS"); it != fields.end() && it->second != p.statusText) {
-        p.statusText = it->second;
+    if (auto it = fields.find("STATUS"); it != fields.end() && it->second != p.run.statusText) {
+        p.run.statusText = it->second;
         changed = true;
     }
-    if (auto it = fields.find("READY"); it != fields.end() && it->second == "1" && !p.ready) {
-        p.ready = true;
+    if (auto it = fields.find("READY"); it != fields.end() && it->second == "1" && !p.run.ready) {
+        p.run.ready = true;
         if (p.state == ProcState::Starting) {
             p.state = ProcState::Running;
         }

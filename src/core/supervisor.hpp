@@ -24,18 +24,20 @@ struct SpawnedProcess;
 // persisted state.
 struct SupervisorEvent {
     enum class Kind {
-        Added,        // a new process entered the table
-        Removed,      // about to leave the table (after an explicit stop)
-        Started,      // a run began (first start or after a restart)
-        Exited,       // a run ended (status set)
-        CrashLoop,    // crossed the crash-loop limit
-        GaveUp,       // the policy stopped restarting it (reason set)
-        Changed,      // any displayed field changed (state, pid, counts, index)
-        LogError,     // writing a log file failed (reason set)
-        FileChanged,  // watch mode saw a change and restarts it (reason: the file)
-        Ready,        // the app sent READY=1
-        Watchdog,     // no WATCHDOG=1 within watchdogSec: it is being killed
-        Unhealthy,    // healthFailures failed health checks: being restarted
+        Added,         // a new process entered the table
+        Removed,       // about to leave the table (after an explicit stop)
+        Started,       // a run began (first start or after a restart)
+        Exited,        // a run ended (status set)
+        CrashLoop,     // crossed the crash-loop limit
+        GaveUp,        // the policy stopped restarting it (reason set)
+        Changed,       // any displayed field changed (state, pid, counts, index)
+        LogError,      // writing a log file failed (reason set)
+        FileChanged,   // watch mode saw a change and restarts it (reason: the file)
+        Ready,         // the app sent READY=1
+        Watchdog,      // no WATCHDOG=1 within watchdogSec: it is being killed
+        Unhealthy,     // healthFailures failed health checks: being restarted
+        Reloaded,      // a reload's new run took over (reason: which pids, why)
+        ReloadFailed,  // a reload's new run was stopped; the old one stays (reason)
     };
     Kind kind;
     Process* process = nullptr;
@@ -68,6 +70,8 @@ class Supervisor {
   public:
     using Listener = std::function<void(const SupervisorEvent&)>;
     using Done = std::function<void()>;
+    // Called with "" on success, or with why it failed.
+    using Outcome = std::function<void(const std::string& failure)>;
 
     Supervisor(EventLoop& loop, SupervisorOptions options, Listener listener);
     ~Supervisor();
@@ -79,6 +83,10 @@ class Supervisor {
     // Stops (if running) and starts it again; `done` runs once the new run
     // has been spawned (or failed to).
     void restart(Process& process, Done done);
+    // Zero-downtime replacement (reload.cpp): a new run starts beside the
+    // old one, which is stopped only once the new one is ready. `done` gets
+    // the outcome; a spawn failure throws. Not running: a plain restart.
+    void reload(Process& process, Outcome done);
     // Sends a signal to the running process (its group with killTree).
     void kill(Process& process, int signal);
     // foreverd is going away: stop every run, keep the table, then `done`.
@@ -112,6 +120,15 @@ class Supervisor {
     void pruneLogs();
 
   private:
+    // A new run of `p` (spawned, output captured) that is not yet its
+    // current one; throws SupervisorError(SpawnFailed).
+    Run launch(Process& p);
+    // p.run was just set: state, watchdog, health checks, pid file.
+    void becomeCurrent(Process& p);
+    // Stops a run that is no longer current (killSignal, SIGKILL after
+    // killTimeout) and keeps reading what it still writes.
+    void retire(const Process& p, Run run);
+    void drainOutput(Run& run);
     void spawnRun(Process& p);
     // A new run of an existing process; a spawn failure marks it failed
     // (GaveUp) instead of throwing.
@@ -129,13 +146,22 @@ class Supervisor {
     void stopStrays(const Process& p);
     void startWatching(Process& p);
     void onNotify(Process& p, pid_t sender, const NotifyFields& fields);
+    // reload.cpp
+    void onIncomingNotify(Process& p, const NotifyFields& fields);
+    void probeIncoming(Process& p);
+    void takeOver(Process& p, const std::string& why);
+    void abandonReload(Process& p, const std::string& why);
+    void finishReload(Process& p, const std::string& failure);
+    Process* findByIncomingPid(pid_t pid) const;
     void armWatchdog(Process& p);
     void scheduleHealthCheck(Process& p);
     void runAlert(Process& p);
     void emit(SupervisorEvent::Kind kind, Process& p, std::string reason = {});
     std::string generateUid();
+    UniqueFd listenSocketFor(const ProcessSpec& spec);
     std::shared_ptr<LogFile> logFileFor(const std::string& path, const Process& p);
-    void setupOutput(Process& p, SpawnRequest& request, SpawnedProcess* spawned);
+    void chooseOutput(const Process& p, SpawnRequest& request) const;
+    std::unique_ptr<OutputCapture> captureOutput(Process& p, SpawnedProcess& spawned);
 
     EventLoop& loop_;
     SupervisorOptions options_;

@@ -56,9 +56,9 @@ void ForeverService::publish(const SupervisorEvent& e) {
             return;
         case SupervisorEvent::Kind::Started:
             if (p.restarts > 0) {
-                emitProcessRestarted(path(), uid, static_cast<uint32_t>(p.pid), p.restarts);
+                emitProcessRestarted(path(), uid, static_cast<uint32_t>(p.run.pid), p.restarts);
             } else {
-                emitProcessStarted(path(), uid, static_cast<uint32_t>(p.pid));
+                emitProcessStarted(path(), uid, static_cast<uint32_t>(p.run.pid));
             }
             break;
         case SupervisorEvent::Kind::Exited:
@@ -76,6 +76,8 @@ void ForeverService::publish(const SupervisorEvent& e) {
         case SupervisorEvent::Kind::Ready:
         case SupervisorEvent::Kind::Watchdog:
         case SupervisorEvent::Kind::Unhealthy:
+        case SupervisorEvent::Kind::Reloaded:
+        case SupervisorEvent::Kind::ReloadFailed:
             break;
     }
     if (auto it = objects_.find(uid);
@@ -193,6 +195,64 @@ void ForeverService::RestartAll(sdbus::Result<std::vector<std::string>>&& result
     guarded([&] {
         applyToAll(controllable(everyProcess(supervisor_), false), &Supervisor::restart,
                    std::move(result));
+    });
+}
+
+void ForeverService::Reload(sdbus::Result<std::vector<std::string>>&& result, std::string target) {
+    guarded([&] {
+        struct Pending {
+            sdbus::Result<std::vector<std::string>> result;
+            std::vector<std::string> uids;
+            std::vector<std::string> failures;
+            std::string errorName;  // of the first failure
+            size_t left;
+        };
+        auto processes = controllable(resolveOrThrow(target), true);
+        auto pending =
+            std::make_shared<Pending>(Pending{std::move(result), {}, {}, {}, processes.size()});
+        if (processes.empty()) {
+            pending->result.returnResults(pending->uids);
+            return;
+        }
+        auto settle = [pending] {
+            if (--pending->left > 0) {
+                return;
+            }
+            if (pending->failures.empty()) {
+                pending->result.returnResults(pending->uids);
+            } else {
+                // Every failure, one per line: each names its process.
+                std::string all;
+                for (const auto& f : pending->failures) {
+                    all += (all.empty() ? "" : "\n") + f;
+                }
+                pending->result.returnError(sdbus::Error(pending->errorName, all));
+            }
+        };
+        for (Process* p : processes) {
+            pending->uids.push_back(p->spec.uid);
+        }
+        for (Process* p : processes) {
+            std::string uid = p->spec.uid;
+            try {
+                supervisor_.reload(*p, [pending, settle, uid](const std::string& failure) {
+                    if (!failure.empty()) {
+                        if (pending->failures.empty()) {
+                            pending->errorName = dbus_errors::kSpawnFailed;
+                        }
+                        pending->failures.push_back(fmt::format("{}: {}", uid, failure));
+                    }
+                    settle();
+                });
+            } catch (...) {
+                auto error = dbus_errors::toDbusError(std::current_exception());
+                if (pending->failures.empty()) {
+                    pending->errorName = error.getName();
+                }
+                pending->failures.push_back(fmt::format("{}: {}", uid, error.getMessage()));
+                settle();
+            }
+        }
     });
 }
 

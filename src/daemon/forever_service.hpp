@@ -43,6 +43,7 @@ class ForeverService final
     void Restart(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void StopAll(sdbus::Result<std::vector<std::string>>&& result) override;
     void RestartAll(sdbus::Result<std::vector<std::string>>&& result) override;
+    void Reload(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void StopByPid(sdbus::Result<std::string>&& result, uint32_t pid) override;
     std::vector<ProcessRow> List() override;
     std::vector<sdbus::ObjectPath> Find(const std::string& target) override;

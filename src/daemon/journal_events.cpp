@@ -23,7 +23,7 @@ void JournalEvents::record(const SupervisorEvent& e) {
     switch (e.kind) {
         case SupervisorEvent::Kind::Started:
             entry = {p.restarts ? "restart" : "start", LOG_INFO,
-                     fmt::format("{}: started {} (pid {}{})", uid, p.spec.script, p.pid,
+                     fmt::format("{}: started {} (pid {}{})", uid, p.spec.script, p.run.pid,
                                  p.restarts ? fmt::format(", restart #{}", p.restarts) : "")};
             break;
         case SupervisorEvent::Kind::Exited:
@@ -52,6 +52,14 @@ void JournalEvents::record(const SupervisorEvent& e) {
         case SupervisorEvent::Kind::FileChanged:
             entry = {"watch", LOG_INFO, fmt::format("{}: {} changed; restarting", uid, e.reason)};
             break;
+        case SupervisorEvent::Kind::Reloaded:
+            entry = {"reload", LOG_INFO, fmt::format("{}: reloaded: {}", uid, e.reason)};
+            break;
+        case SupervisorEvent::Kind::ReloadFailed:
+            entry = {
+                "reload-failed", LOG_ERR,
+                fmt::format("{}: reload failed, the old run keeps serving: {}", uid, e.reason)};
+            break;
         case SupervisorEvent::Kind::LogError:
             entry = {"log-error", LOG_ERR, fmt::format("{}: log: {}", uid, e.reason)};
             break;
@@ -67,8 +75,8 @@ void JournalEvents::record(const SupervisorEvent& e) {
     std::string sig = p.hasExited && p.lastExit.signal ? std::to_string(p.lastExit.signal) : "";
     sd_journal_send("MESSAGE=%s", entry.message.c_str(), "PRIORITY=%d", entry.priority,
                     "SYSLOG_IDENTIFIER=foreverd", "FOREVER_UID=%s", uid.c_str(), "FOREVER_EVENT=%s",
-                    entry.event, "FOREVER_PID=%d", p.pid ? p.pid : p.lastPid, "FOREVER_SCRIPT=%s",
-                    p.spec.script.c_str(), "FOREVER_RESTARTS=%u", p.restarts,
+                    entry.event, "FOREVER_PID=%d", p.run.pid ? p.run.pid : p.lastPid,
+                    "FOREVER_SCRIPT=%s", p.spec.script.c_str(), "FOREVER_RESTARTS=%u", p.restarts,
                     "FOREVER_EXIT_CODE=%s", code.c_str(), "FOREVER_EXIT_SIGNAL=%s", sig.c_str(),
                     "FOREVER_REASON=%s", e.reason.c_str(), nullptr);
 }

@@ -39,7 +39,8 @@ void MetricsSampler::sampleNow() {
             figures.cpuPercent = 0;
             continue;
         }
-        const Sample& s = table_.record(uid, p->pid, treeUsage(p->pid), now, ticksPerSecond_);
+        const Sample& s =
+            table_.record(uid, p->run.pid, treeUsage(p->run.pid), now, ticksPerSecond_);
         const SampleRing* ring = table_.ring(uid);
         figures.rssBytes = s.rssBytes;
         figures.cpuPercent = s.cpuPercent;

@@ -58,6 +58,20 @@ void ProcessObject::Restart(sdbus::Result<>&& result) {
     });
 }
 
+void ProcessObject::Reload(sdbus::Result<>&& result) {
+    guarded([&] {
+        checkAccess();
+        auto shared = std::make_shared<sdbus::Result<>>(std::move(result));
+        supervisor_.reload(process_, [shared](const std::string& failure) {
+            if (failure.empty()) {
+                shared->returnResults();
+            } else {
+                shared->returnError(sdbus::Error(dbus_errors::kSpawnFailed, failure));
+            }
+        });
+    });
+}
+
 void ProcessObject::Kill(const int32_t& signal) {
     guarded([&] {
         checkAccess();
@@ -87,7 +101,7 @@ std::string ProcessObject::WorkingDirectory() {
     return process_.spec.workingDir;
 }
 uint32_t ProcessObject::MainPID() {
-    return static_cast<uint32_t>(process_.pid);
+    return static_cast<uint32_t>(process_.run.pid);
 }
 std::string ProcessObject::State() {
     return toString(process_.state);
@@ -96,7 +110,7 @@ uint32_t ProcessObject::Restarts() {
     return process_.restarts;
 }
 uint64_t ProcessObject::StartedAt() {
-    return static_cast<uint64_t>(process_.startedAtUs);
+    return static_cast<uint64_t>(process_.run.startedAtUs);
 }
 int32_t ProcessObject::ExitCode() {
     return process_.hasExited ? process_.lastExit.code : -1;
@@ -129,10 +143,10 @@ uint32_t ProcessObject::Samples() {
     return figures_.samples;
 }
 std::string ProcessObject::StatusText() {
-    return process_.statusText;
+    return process_.run.statusText;
 }
 bool ProcessObject::Ready() {
-    return process_.ready;
+    return process_.run.ready;
 }
 uint64_t ProcessObject::MaxMemory() {
     return process_.spec.maxMemory;

@@ -26,6 +26,7 @@ class ProcessObject final
   private:
     void Stop(sdbus::Result<>&& result) override;
     void Restart(sdbus::Result<>&& result) override;
+    void Reload(sdbus::Result<>&& result) override;
     void Kill(const int32_t& signal) override;
 
     std::string Uid() override;

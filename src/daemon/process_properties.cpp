@@ -26,10 +26,10 @@ ProcessRow processRow(const Process& p, size_t index, const ProcessFigures& figu
                       s.command,
                       s.args,
                       s.workingDir,
-                      static_cast<uint32_t>(p.pid),
+                      static_cast<uint32_t>(p.run.pid),
                       std::string(toString(p.state)),
                       static_cast<uint32_t>(p.restarts),
-                      static_cast<uint64_t>(p.startedAtUs),
+                      static_cast<uint64_t>(p.run.startedAtUs),
                       static_cast<int32_t>(p.hasExited ? p.lastExit.code : -1),
                       static_cast<int32_t>(p.hasExited ? p.lastExit.signal : 0),
                       s.logFile,
@@ -41,8 +41,8 @@ ProcessRow processRow(const Process& p, size_t index, const ProcessFigures& figu
                       figures.cpuAverage,
                       figures.samples,
                       s.maxMemory,
-                      p.statusText,
-                      p.ready,
+                      p.run.statusText,
+                      p.run.ready,
                       static_cast<uint32_t>(p.recentCrashes),
                       p.reason};
 }
