@@ -206,6 +206,30 @@ def test_stop_or_death_during_a_reload():
         assert env.ctl_json('list') == []
 
 
+def test_foreverd_killed_during_a_reload():
+    """kill -9 of foreverd mid-reload leaves two runs; the next foreverd
+    stops both (the saved state names the incoming one too) and runs one."""
+    with Env(journal=True) as env:
+        d = env.start_daemon()
+        port = free_port()
+        control = env.path('control')
+        env.ctl('start', '--uid', 'web', '--listen', str(port), '--wait-ready',
+                env.fixture('reload_server.js'), 5000, control)
+        old = wait_for(lambda: proc(env, 'web')['state'] == 'running' and proc(env, 'web'),
+                       what='web to be ready', timeout=15)['pid']
+        reload = env.popen([os.environ['FOREVERCTL'], 'reload', 'web'], stdout=-1, stderr=-1)
+        wait_for(lambda: len(descendants_with_arg(control)) == 2, what='the second run')
+        both = descendants_with_arg(control)
+        d.kill9()
+        reload.wait(10)
+        assert all(pid_alive(pid) for pid in both), both
+        env.start_daemon()
+        p = proc(env, 'web')
+        wait_for(lambda: not any(pid_alive(pid) for pid in both), timeout=5,
+                 what='both runs of the killed foreverd to be gone')
+        assert old in both and descendants_with_arg(control) == [p['pid']], (both, p)
+
+
 def test_instances_share_one_listening_socket():
     with Env(journal=True) as env:
         env.start_daemon()

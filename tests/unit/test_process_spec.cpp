@@ -12,7 +12,8 @@ TEST_CASE("forever.json keys round-trip through the persisted form") {
         "uid": "my-app", "script": "/srv/server.js", "args": ["--port", "3000"],
         "env": {"NODE_ENV": "production", "PORT": 3000}, "append": true,
         "max": 5, "minUptime": 2000, "spinSleepTime": 1000, "killSignal": "SIGINT",
-        "killTree": true, "outFile": "/tmp/out.log", "restart": "on-failure"
+        "killTree": true, "outFile": "/tmp/out.log", "restart": "on-failure",
+        "listen": "127.0.0.1:3000", "reloadTimeout": 5000
     })");
     ProcessSpec s = specFromJson(in);
     CHECK(s.uid == "my-app");
@@ -23,6 +24,8 @@ TEST_CASE("forever.json keys round-trip through the persisted form") {
     CHECK(s.spinSleepTime->count() == 1000);
     CHECK(s.killSignal == SIGINT);
     CHECK(toString(s.restart) == "on-failure");
+    CHECK(s.listen == "127.0.0.1:3000");
+    CHECK(s.reloadTimeout.count() == 5000);
     ProcessSpec again = specFromJson(specToJson(s));
     CHECK(specToJson(again) == specToJson(s));
 }
@@ -42,6 +45,11 @@ TEST_CASE("unknown keys and wrong types are refused, naming the key") {
     CHECK_THROWS_WITH_AS(specFromJson(json::parse(R"({"script":"/a.js","env":{"A=B":"c"}})")),
                          "'env' has an invalid variable name 'A=B'", SpecError);
     CHECK_THROWS_AS(specFromJson(json::parse(R"({"script":"/a.js","env":{"":"c"}})")), SpecError);
+    CHECK_THROWS_WITH_AS(specFromJson(json::parse(R"({"script":"/a.js","listen":"host:80"})")),
+                         "'listen': 'host' is not an IPv4 address (a host name is not resolved)",
+                         SpecError);
+    CHECK_THROWS_AS(specFromJson(json::parse(R"({"script":"/a.js","reloadTimeout":0})")),
+                    SpecError);
 }
 
 TEST_CASE("node runs .js scripts; anything else runs itself") {
