@@ -20,8 +20,11 @@ app.get('/health', (req, res) => {
   res.json({ status: 'healthy', memory: process.memoryUsage(), cpu: process.cpuUsage() });
 });
 
-const server = app.listen(port, () => {
-  console.log(`server listening on port ${port} (pid ${process.pid})`);
+// With `--listen PORT` foreverd holds the port and passes it as fd 3, so
+// `foreverctl reload my-app` swaps runs without refusing a connection.
+const where = process.env.LISTEN_FDS === '1' ? { fd: 3 } : { port };
+const server = app.listen(where, () => {
+  console.log(`server listening on ${where.fd ? 'fd 3' : `port ${port}`} (pid ${process.pid})`);
 });
 
 process.on('SIGTERM', () => {

@@ -61,6 +61,23 @@ def test_express_example():
         out = open(os.path.join(app, 'logs', 'out.log')).read()
         assert out.count('server listening on port %d' % port) == 2, out
 
+        # The README's zero-downtime deploy: foreverd holds the port, the
+        # health URL gates the swap, and / answers all along.
+        env.ctl('stop', 'my-app')
+        port = free_port()
+        env.ctl('start', '--uid', 'web', '--listen', port, '--health-url',
+                'http://127.0.0.1:%d/health' % port, os.path.join(app, 'server.js'))
+        status, body = wait_for(lambda: get(port, '/'), timeout=15, what='web on fd 3')
+        old = body['processId']
+        answers = []
+        reload = env.popen([os.environ['FOREVERCTL'], 'reload', 'web'], stdout=-1)
+        while reload.poll() is None:
+            answers.append(get(port, '/')[1]['processId'])  # raises on any refusal
+        assert reload.returncode == 0
+        new = env.ctl_json('list')[0]['pid']
+        assert new != old and get(port, '/')[1]['processId'] == new
+        assert old in answers and len(answers) > 10, answers
+
 
 if __name__ == '__main__':
     sys.exit(run())
