@@ -1,6 +1,9 @@
 #include "core/metrics.hpp"
 
+#include <dirent.h>
 #include <unistd.h>
+
+#include <charconv>
 
 #include <fstream>
 #include <set>
@@ -48,15 +51,40 @@ uint64_t SampleRing::averageRss() const {
 
 namespace {
 
-std::vector<pid_t> childrenOf(pid_t pid, const fs::path& proc) {
-    std::vector<pid_t> out;
-    std::error_code ec;
-    for (const auto& task : fs::directory_iterator(proc / std::to_string(pid) / "task", ec)) {
-        std::istringstream in(readProcFile(task.path() / "children").value_or(""));
-        for (pid_t child; in >> child;) {
-            out.push_back(child);
+void appendPids(const std::string& text, std::vector<pid_t>& out) {
+    const char* p = text.data();
+    const char* end = p + text.size();
+    while (p < end) {
+        pid_t pid = 0;
+        auto [next, ec] = std::from_chars(p, end, pid);
+        if (ec == std::errc{}) {
+            out.push_back(pid);
+            p = next;
+        } else {
+            ++p;  // the separating space or newline
         }
     }
+}
+
+// Children are listed per thread (the one that forked them), so every task
+// is read; a single-threaded process has only itself to read.
+std::vector<pid_t> childrenOf(pid_t pid, unsigned threads, const fs::path& proc) {
+    std::vector<pid_t> out;
+    const std::string dir = (proc / std::to_string(pid) / "task").string();
+    if (threads == 1) {
+        appendPids(readProcFile(dir + "/" + std::to_string(pid) + "/children").value_or(""), out);
+        return out;
+    }
+    DIR* tasks = ::opendir(dir.c_str());
+    if (!tasks) {
+        return out;
+    }
+    while (const dirent* task = ::readdir(tasks)) {
+        if (task->d_name[0] != '.') {
+            appendPids(readProcFile(dir + "/" + task->d_name + "/children").value_or(""), out);
+        }
+    }
+    ::closedir(tasks);
     return out;
 }
 
@@ -80,7 +108,7 @@ TreeUsage treeUsage(pid_t root, const fs::path& proc) {
         usage.rssBytes += st->rssPages * pageSize;
         usage.cpuTicks += st->utimeTicks + st->stimeTicks;
         ++usage.processes;
-        for (pid_t child : childrenOf(pid, proc)) {
+        for (pid_t child : childrenOf(pid, st->threads, proc)) {
             frontier.push_back(child);
         }
     }

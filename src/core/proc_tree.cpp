@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string_view>
 
 namespace forever {
 
@@ -24,37 +25,50 @@ std::optional<ProcStat> parseStat(const std::string& text) {
             return std::nullopt;
         }
     }
-    std::istringstream rest(text.substr(close + 1));
     // Fields after the name, numbered as in proc(5): 3 state, 4 ppid, 5 pgrp,
-    // 14 utime, 15 stime, 22 starttime, 24 rss.
-    std::vector<std::string> f;
-    std::string word;
-    while (rest >> word) {
-        f.push_back(word);
+    // 14 utime, 15 stime, 20 num_threads, 22 starttime, 24 rss. Split by
+    // hand: the sampler parses this for every process every few seconds,
+    // and a stream with a string per field cost more than the read itself.
+    std::string_view fields[22];  // fields 3..24
+    size_t count = 0;
+    std::string_view rest(text);
+    rest.remove_prefix(close + 1);
+    while (count < std::size(fields)) {
+        size_t start = rest.find_first_not_of(" \n");
+        if (start == std::string_view::npos) {
+            break;
+        }
+        rest.remove_prefix(start);
+        size_t end = rest.find_first_of(" \n");
+        fields[count++] = rest.substr(0, end);
+        if (end == std::string_view::npos) {
+            break;
+        }
+        rest.remove_prefix(end);
     }
-    if (f.size() < 22) {
+    if (count < std::size(fields)) {
         return std::nullopt;
     }
-    auto num = [&](int field) -> uint64_t {
-        const std::string& s = f[static_cast<size_t>(field - 3)];
-        uint64_t v = 0;
-        std::from_chars(s.data(), s.data() + s.size(), v);
-        return v;
-    };
     auto snum = [&](int field) -> long long {
-        const std::string& s = f[static_cast<size_t>(field - 3)];
+        const size_t i = static_cast<size_t>(field - 3);
         long long v = 0;
-        std::from_chars(s.data(), s.data() + s.size(), v);
+        if (i < count) {
+            std::from_chars(fields[i].data(), fields[i].data() + fields[i].size(), v);
+        }
         return v;
     };
-    st.state = f[0].empty() ? '?' : f[0][0];
+    auto num = [&](int field) -> uint64_t {
+        long long v = snum(field);
+        return v > 0 ? static_cast<uint64_t>(v) : 0;
+    };
+    st.state = fields[0].empty() ? '?' : fields[0][0];
     st.ppid = static_cast<pid_t>(snum(4));
     st.pgid = static_cast<pid_t>(snum(5));
     st.utimeTicks = num(14);
     st.stimeTicks = num(15);
+    st.threads = static_cast<unsigned>(num(20));
     st.startTimeTicks = num(22);
-    long long rss = snum(24);
-    st.rssPages = rss > 0 ? static_cast<uint64_t>(rss) : 0;
+    st.rssPages = num(24);
     return st;
 }
 

@@ -20,6 +20,7 @@ struct ProcStat {
     uint64_t stimeTicks = 0;
     uint64_t startTimeTicks = 0;  // since boot; with pid, identifies one process
     uint64_t rssPages = 0;
+    unsigned threads = 0;
 };
 
 // Parses the text of /proc/PID/stat; the command name may hold spaces and

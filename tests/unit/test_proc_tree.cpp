@@ -18,7 +18,8 @@ std::string statLine(pid_t pid, const std::string& comm, pid_t ppid, pid_t pgid)
     // cmajflt utime stime cutime cstime priority nice threads itrealvalue
     // starttime vsize rss
     return std::to_string(pid) + " (" + comm + ") S " + std::to_string(ppid) + " " +
-           std::to_string(pgid) + " 1 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 12345 1000 42";
+           std::to_string(pgid) +
+           " 1 0 -1 0 0 0 0 0 7 3 0 0 20 0 6 0 12345 1000 42 18446744073709551615";
 }
 
 struct FakeProc {
@@ -43,6 +44,7 @@ TEST_CASE("parseStat reads fields after the last parenthesis") {
     CHECK(st->stimeTicks == 3);
     CHECK(st->startTimeTicks == 12345);
     CHECK(st->rssPages == 42);
+    CHECK(st->threads == 6);
     CHECK_FALSE(parseStat(""));
     CHECK_FALSE(parseStat("12 (no closing paren S 1 2"));
     CHECK_FALSE(parseStat("12 (short) S 1 2 3"));
