@@ -213,10 +213,19 @@ int run(const Options& options) {
     // and its recovery said too.
     std::error_code saveError;
     EventLoop::HandlePtr saveRetry;
+    // Set when what a reboot needs changed (an app added or removed, or one
+    // that ended for good), cleared by the save that made it durable.
+    bool tableChanged = false;
     std::function<void()> saveNow = [&] {
         pendingSave.reset();
         saveRetry.reset();
-        auto ec = store.saveRendered(supervisorPtr->renderedSnapshot());
+        const bool durable = tableChanged || halting;
+        auto ec = store.saveRendered(
+            supervisorPtr->renderedSnapshot(),
+            durable ? StateStore::Durability::Durable : StateStore::Durability::Cached);
+        if (!ec) {
+            tableChanged = false;
+        }
         if (ec && ec != saveError) {
             events.daemonMessage(LOG_ERR, fmt::format("cannot save state in {}: {}; the "
                                                       "previous state is kept, retrying",
@@ -238,6 +247,11 @@ int run(const Options& options) {
         }
         if (halting) {
             return;  // the table is saved as it was when the stop began
+        }
+        using Kind = SupervisorEvent::Kind;
+        if (event.kind == Kind::Added || event.kind == Kind::Removed ||
+            event.kind == Kind::GaveUp) {
+            tableChanged = true;
         }
         // Coalesce: one save per loop iteration, however many changes. Not
         // less often: the saved pids are what lets a successor of a kill -9'd
