@@ -29,6 +29,9 @@ class EventLoop {
     virtual HandlePtr addWritable(int fd, std::function<void()> ready) = 0;
     // Runs once at the end of the current loop iteration (coalesces work).
     virtual HandlePtr addDeferred(std::function<void()> run) = 0;
+    // Runs once, on the next iteration, before any other pending work
+    // (deferred saves included): a restart with no delay.
+    virtual HandlePtr addUrgent(std::function<void()> run) = 0;
 };
 
 }  // namespace forever

@@ -491,10 +491,11 @@ void Supervisor::afterExit(Process& p, ExitStatus status, Millis uptime) {
     // keep reapChildren() busy for ever and starve D-Bus, signals and every
     // other process (found by the 10 000-crash soak test).
     p.state = p.history.crashLooping ? ProcState::CrashLooping : ProcState::Waiting;
-    p.timer = loop_.addTimer(d.delay, [this, &p] {
+    auto fire = [this, &p] {
         p.timer.reset();
         relaunch(p);
-    });
+    };
+    p.timer = d.delay.count() == 0 ? loop_.addUrgent(fire) : loop_.addTimer(d.delay, fire);
     emit(SupervisorEvent::Kind::Changed, p);
 }
 

@@ -114,6 +114,24 @@ EventLoop::HandlePtr SdEventLoop::addDeferred(std::function<void()> run) {
     return handle;
 }
 
+EventLoop::HandlePtr SdEventLoop::addUrgent(std::function<void()> run) {
+    auto handle = std::make_unique<SourceHandle>(std::move(run));
+    check(sd_event_add_defer(
+              event_, handle->slot(),
+              [](sd_event_source* s, void* self) {
+                  sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                  return SourceHandle::dispatch(self);
+              },
+              handle.get()),
+          "sd_event_add_defer");
+    // sd-event dispatches one source per iteration, the best priority
+    // first; at the default one, a save made pending earlier would go
+    // first and hold the restart back by a write and a rename.
+    check(sd_event_source_set_priority(*handle->slot(), SD_EVENT_PRIORITY_IMPORTANT),
+          "sd_event_source_set_priority");
+    return handle;
+}
+
 int SdEventLoop::run() {
     return sd_event_loop(event_);
 }

@@ -21,6 +21,7 @@ class SdEventLoop : public EventLoop {
     HandlePtr addReadable(int fd, std::function<void()> ready) override;
     HandlePtr addWritable(int fd, std::function<void()> ready) override;
     HandlePtr addDeferred(std::function<void()> run) override;
+    HandlePtr addUrgent(std::function<void()> run) override;
 
     int run();
     void exit(int code);
