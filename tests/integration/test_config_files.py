@@ -28,6 +28,12 @@ def test_forever_json_starts_every_app():
                        {'uid': 'worker', 'script': 'server.js', 'outFile': 'logs/worker.log'}], f)
         r = env.ctl('start', 'forever.json', cwd=env.dir)
         assert r.stdout.count('started') == 2, r.stdout
+        # Each line names its app and the pid it got, in the file's order.
+        listed = {p['uid']: p['pid'] for p in env.ctl_json('list')}
+        lines = r.stdout.splitlines()
+        assert lines[0].startswith('started api ') and lines[0].endswith('pid %d' % listed['api'])
+        assert lines[1].startswith('started worker ') and \
+            lines[1].endswith('pid %d' % listed['worker'])
         api = first_line(env.path('logs', 'api.log'))
         assert api['argv'] == ['--port', '3000'] and api['env']['PORT'] == '3000'
         assert api['env']['NODE_ENV'] == 'production' and api['cwd'] == env.dir
