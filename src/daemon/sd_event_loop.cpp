@@ -101,7 +101,7 @@ EventLoop::HandlePtr SdEventLoop::addWritable(int fd, std::function<void()> read
     return addIo(fd, EPOLLOUT, std::move(ready));
 }
 
-EventLoop::HandlePtr SdEventLoop::addDeferred(std::function<void()> run) {
+EventLoop::HandlePtr SdEventLoop::addDefer(std::function<void()> run, int64_t priority) {
     auto handle = std::make_unique<SourceHandle>(std::move(run));
     check(sd_event_add_defer(
               event_, handle->slot(),
@@ -111,25 +111,19 @@ EventLoop::HandlePtr SdEventLoop::addDeferred(std::function<void()> run) {
               },
               handle.get()),
           "sd_event_add_defer");
+    check(sd_event_source_set_priority(*handle->slot(), priority), "sd_event_source_set_priority");
     return handle;
 }
 
+EventLoop::HandlePtr SdEventLoop::addDeferred(std::function<void()> run) {
+    return addDefer(std::move(run), SD_EVENT_PRIORITY_NORMAL);
+}
+
 EventLoop::HandlePtr SdEventLoop::addUrgent(std::function<void()> run) {
-    auto handle = std::make_unique<SourceHandle>(std::move(run));
-    check(sd_event_add_defer(
-              event_, handle->slot(),
-              [](sd_event_source* s, void* self) {
-                  sd_event_source_set_enabled(s, SD_EVENT_OFF);
-                  return SourceHandle::dispatch(self);
-              },
-              handle.get()),
-          "sd_event_add_defer");
     // sd-event dispatches one source per iteration, the best priority
-    // first; at the default one, a save made pending earlier would go
-    // first and hold the restart back by a write and a rename.
-    check(sd_event_source_set_priority(*handle->slot(), SD_EVENT_PRIORITY_IMPORTANT),
-          "sd_event_source_set_priority");
-    return handle;
+    // first; at the normal one, a save made pending earlier would go first
+    // and hold the restart back by a write and a rename.
+    return addDefer(std::move(run), SD_EVENT_PRIORITY_IMPORTANT);
 }
 
 int SdEventLoop::run() {

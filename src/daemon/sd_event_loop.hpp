@@ -28,6 +28,7 @@ class SdEventLoop : public EventLoop {
 
   private:
     HandlePtr addIo(int fd, uint32_t events, std::function<void()> ready);
+    HandlePtr addDefer(std::function<void()> run, int64_t priority);
     sd_event* event_ = nullptr;
 };
 
