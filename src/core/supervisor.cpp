@@ -719,10 +719,9 @@ void Supervisor::remove(Process& p) {
     if (p.run.capture && !p.run.capture->finished()) {
         draining_.push_back(std::move(p.run.capture));
     }
+    // The later processes' indexes move down by one; that is not an event
+    // (one per later process made a stopall of n processes O(n²)).
     table_.erase(table_.begin() + static_cast<std::ptrdiff_t>(index));
-    for (size_t i = index; i < table_.size(); ++i) {
-        emit(SupervisorEvent::Kind::Changed, *table_[i]);  // its Index moved
-    }
     for (auto& w : waiters) {
         w();
     }

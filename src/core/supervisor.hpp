@@ -30,7 +30,7 @@ struct SupervisorEvent {
         Exited,        // a run ended (status set)
         CrashLoop,     // crossed the crash-loop limit
         GaveUp,        // the policy stopped restarting it (reason set)
-        Changed,       // any displayed field changed (state, pid, counts, index)
+        Changed,       // a displayed field changed (state, pid, counts; not the index)
         LogError,      // writing a log file failed (reason set)
         FileChanged,   // watch mode saw a change and restarts it (reason: the file)
         Ready,         // the app sent READY=1

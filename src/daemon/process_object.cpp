@@ -32,7 +32,7 @@ ProcessObject::~ProcessObject() {
 
 void ProcessObject::announceChanges() {
     emitPropertiesChangedSignal(org::forever::Forever1::Process_adaptor::INTERFACE_NAME,
-                                {"Index", "MainPID", "State", "Restarts", "StartedAt", "ExitCode",
+                                {"MainPID", "State", "Restarts", "StartedAt", "ExitCode",
                                  "ExitSignal", "RecentCrashes", "Reason", "StatusText", "Ready"});
 }
 
