@@ -39,13 +39,11 @@ std::error_code writeAll(int fd, const std::string& data) {
 StateStore::StateStore(std::filesystem::path dir)
     : dir_(std::move(dir)), file_(dir_ / "processes.json") {}
 
-std::error_code StateStore::save(const nlohmann::json& processes, Durability durability) const {
-    return saveRendered(processes.dump(2), durability);
+std::error_code StateStore::save(const nlohmann::json& processes) const {
+    return saveRendered(processes.dump(2));
 }
 
-std::error_code StateStore::saveRendered(const std::string& processesArray,
-                                         Durability durability) const {
-    const bool durable = durability == Durability::Durable;
+std::error_code StateStore::saveRendered(const std::string& processesArray) const {
     std::error_code ec;
     std::filesystem::create_directories(dir_, ec);
     if (ec) {
@@ -63,7 +61,7 @@ std::error_code StateStore::saveRendered(const std::string& processesArray,
         if (auto werr = writeAll(fd.get(), text)) {
             return werr;
         }
-        if (durable && ::fsync(fd.get()) != 0) {
+        if (::fsync(fd.get()) != 0) {
             return lastError();
         }
         if (::rename(tmp.c_str(), file_.c_str()) != 0) {
@@ -77,11 +75,9 @@ std::error_code StateStore::saveRendered(const std::string& processesArray,
         ::unlink(tmp.c_str());
         return werr;
     }
-    if (durable) {
-        UniqueFd dirFd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (dirFd) {
-            ::fsync(dirFd.get());
-        }
+    UniqueFd dirFd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dirFd) {
+        ::fsync(dirFd.get());
     }
     return {};
 }

@@ -20,21 +20,10 @@ class StateStore {
 
     const std::filesystem::path& file() const { return file_; }
 
-    // Every save is atomic (tmp + rename): a reader or a successor of a
-    // killed foreverd sees the old file or the new one, never a mix.
-    // Durable also fsyncs the file and the directory, so the save survives
-    // a power loss; Cached leaves that to the page cache, which survives
-    // anything but the machine going down. Pids and restart counts change
-    // on every restart and mean nothing after a reboot: they go Cached,
-    // which keeps a ~1.5 ms fsync off the path from a crash to its restart.
-    enum class Durability { Durable, Cached };
-
-    // Writes {"version":1,"processes":[...]}.
-    std::error_code save(const nlohmann::json& processes,
-                         Durability durability = Durability::Durable) const;
+    // Writes {"version":1,"processes":[...]} via tmp + fsync + rename + dir fsync.
+    std::error_code save(const nlohmann::json& processes) const;
     // The same, with the processes already rendered as a JSON array.
-    std::error_code saveRendered(const std::string& processesArray,
-                                 Durability durability = Durability::Durable) const;
+    std::error_code saveRendered(const std::string& processesArray) const;
 
     // A corrupt file is renamed to processes.json.corrupt-<unix time> and
     // reported in `error`, never silently dropped.

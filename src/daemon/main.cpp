@@ -216,21 +216,12 @@ int run(const Options& options) {
     // and its recovery said too.
     std::error_code saveError;
     EventLoop::HandlePtr saveRetry;
-    // Set when what a reboot needs changed (an app added or removed, or one
-    // that ended for good), cleared by the save that made it durable.
-    bool tableChanged = false;
     size_t tableHighWater = 0;
     EventLoop::HandlePtr pendingTrim;
     std::function<void()> saveNow = [&] {
         pendingSave.reset();
         saveRetry.reset();
-        const bool durable = tableChanged || halting;
-        auto ec = store.saveRendered(
-            supervisorPtr->renderedSnapshot(),
-            durable ? StateStore::Durability::Durable : StateStore::Durability::Cached);
-        if (!ec) {
-            tableChanged = false;
-        }
+        auto ec = store.saveRendered(supervisorPtr->renderedSnapshot());
         if (ec && ec != saveError) {
             events.daemonMessage(LOG_ERR, fmt::format("cannot save state in {}: {}; the "
                                                       "previous state is kept, retrying",
@@ -254,22 +245,18 @@ int run(const Options& options) {
             return;  // the table is saved as it was when the stop began
         }
         using Kind = SupervisorEvent::Kind;
-        if (event.kind == Kind::Added || event.kind == Kind::Removed ||
-            event.kind == Kind::GaveUp) {
-            tableChanged = true;
-        }
         // glibc keeps the heap that 1000 apps grew after they are gone
         // (foreverd stayed at 34 MB after stopall, 6 MB idle); give it back
-        // once the table has halved since it was last this large. Halving,
-        // not every removal: a stopall of 1000 trims ~10 times, not 1000.
+        // once the table has halved since it was last this large, and a
+        // second later, so a whole stopall ends in one trim, not 1000.
         const size_t tableSize = supervisorPtr->processes().size();
         if (event.kind == Kind::Added) {
             tableHighWater = std::max(tableHighWater, tableSize);
         } else if (event.kind == Kind::Removed && tableSize - 1 <= tableHighWater / 2 &&
                    !pendingTrim) {
             tableHighWater = tableSize - 1;  // Removed comes before it leaves
-            // A second later: by then what the burst of stops still held
-            // (drained log pipes, replies) is freed too.
+            // By then what the burst of stops still held (drained log
+            // pipes, replies) is freed too.
             pendingTrim = loop.addTimer(std::chrono::seconds(1), [&] {
                 pendingTrim.reset();
                 ::malloc_trim(0);

@@ -53,33 +53,6 @@ TEST_CASE("save then load round-trips, atomically, owner-only") {
     CHECK(store.load().processes == json::array());
 }
 
-TEST_CASE("a cached save writes the same whole file, atomically") {
-    TempDir tmp;
-    StateStore store(tmp.path / "forever");
-    json processes = json::array({{{"spec", {{"uid", "a"}}}, {"pid", 42}}});
-    REQUIRE_FALSE(store.save(processes, StateStore::Durability::Durable));
-    std::ifstream durableIn(store.file());
-    const std::string durableText((std::istreambuf_iterator<char>(durableIn)),
-                                  std::istreambuf_iterator<char>());
-    struct stat before {};
-    REQUIRE(::stat(store.file().c_str(), &before) == 0);
-
-    REQUIRE_FALSE(store.save(processes, StateStore::Durability::Cached));
-    std::ifstream cachedIn(store.file());
-    const std::string cachedText((std::istreambuf_iterator<char>(cachedIn)),
-                                 std::istreambuf_iterator<char>());
-    CHECK(cachedText == durableText);
-    // A new inode: the file was replaced by rename, never rewritten in
-    // place, so a reader (or a successor of a killed foreverd) never sees
-    // half of it.
-    struct stat after {};
-    REQUIRE(::stat(store.file().c_str(), &after) == 0);
-    CHECK(after.st_ino != before.st_ino);
-    CHECK((after.st_mode & 0777) == 0600);
-    CHECK_FALSE(fs::exists(tmp.path / "forever" / "processes.json.tmp"));
-    CHECK(store.load().processes == processes);
-}
-
 TEST_CASE("a corrupt file is reported and kept aside") {
     for (const char* text : {"{\"version\": 1, \"processes\": [{\"spec\"",  // half-written
                              "{\"version\": 2, \"processes\": []}",         // from the future
