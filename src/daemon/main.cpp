@@ -221,6 +221,9 @@ int run(const Options& options) {
     std::function<void()> saveNow = [&] {
         pendingSave.reset();
         saveRetry.reset();
+        // Again here, after the iteration: Removed comes before the process
+        // leaves the table, so the count taken then still includes it.
+        updateStatus();
         auto ec = store.saveRendered(supervisorPtr->renderedSnapshot());
         if (ec && ec != saveError) {
             events.daemonMessage(LOG_ERR, fmt::format("cannot save state in {}: {}; the "
@@ -335,7 +338,15 @@ int run(const Options& options) {
 
     std::vector<sd_event_source*> signalSources;
     auto onSignal = [](sd_event_source*, const struct signalfd_siginfo* info, void* data) {
-        static_cast<std::function<void(int)>*>(data)->operator()(static_cast<int>(info->ssi_signo));
+        // As in every other handler (SourceHandle::call): an exception must
+        // not unwind through sd-event's C frames.
+        try {
+            static_cast<std::function<void(int)>*>(data)->operator()(
+                static_cast<int>(info->ssi_signo));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "<2>foreverd: internal error in a signal handler: %s\n", e.what());
+            sd_journal_print(LOG_CRIT, "internal error in a signal handler: %s", e.what());
+        }
         return 0;
     };
     std::function<void(int)> handleSignal = [&](int sig) {

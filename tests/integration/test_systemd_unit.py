@@ -67,6 +67,14 @@ def test_start_readiness_introspection_and_cgroup():
         assert cg.endswith('/app.slice/forever.service'), cg
         wait_for(lambda: um.show(UNIT, 'StatusText') == '1 of 1 processes running',
                  what='STATUS= to count the app')
+        # A stopped app leaves the count at once (it was counted while it
+        # was still leaving the table).
+        env.ctl('start', '--uid', 'other', app)
+        wait_for(lambda: um.show(UNIT, 'StatusText') == '2 of 2 processes running',
+                 what='STATUS= to count both apps')
+        env.ctl('stop', 'other')
+        wait_for(lambda: um.show(UNIT, 'StatusText') == '1 of 1 processes running',
+                 what='STATUS= to drop the stopped app')
         # The app's stdout reaches the journal tagged with its uid.
         env.wait_journal(SYSLOG_IDENTIFIER='web', MESSAGE='started %d' % p['pid'])
 
