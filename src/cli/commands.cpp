@@ -79,7 +79,11 @@ json startAll(BusClient& client, const std::vector<json>& specs, const Output& o
         }
     } catch (...) {
         if (!out.json) {
-            printAll();
+            try {
+                printAll();
+            } catch (...) {
+                // The bus may be why Start failed: its error is the one to say.
+            }
         }
         throw;
     }
