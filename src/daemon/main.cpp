@@ -201,7 +201,7 @@ int run(const Options& options) {
     bool halting = false;
 
     // Only changes are sent: sd_notify() blocks when the manager's socket
-    // queue is full, and this runs on every supervisor event.
+    // queue is full, and this runs after every loop iteration with events.
     std::string lastStatus;
     auto updateStatus = [&] {
         auto status = fmt::format("STATUS={} of {} processes running",
@@ -221,9 +221,12 @@ int run(const Options& options) {
     std::function<void()> saveNow = [&] {
         pendingSave.reset();
         saveRetry.reset();
-        // Again here, after the iteration: Removed comes before the process
-        // leaves the table, so the count taken then still includes it.
-        updateStatus();
+        // Here, after the iteration, not in the event handler: Removed comes
+        // before the process leaves the table, so a count taken then would
+        // still include it. Not once halting: STATUS says "stopping".
+        if (!halting) {
+            updateStatus();
+        }
         auto ec = store.saveRendered(supervisorPtr->renderedSnapshot());
         if (ec && ec != saveError) {
             events.daemonMessage(LOG_ERR, fmt::format("cannot save state in {}: {}; the "
@@ -271,7 +274,6 @@ int run(const Options& options) {
         if (!pendingSave) {
             pendingSave = loop.addDeferred(saveNow);
         }
-        updateStatus();
     });
     supervisorPtr = &supervisor;
 
@@ -336,20 +338,7 @@ int run(const Options& options) {
         return 1;
     }
 
-    std::vector<sd_event_source*> signalSources;
-    auto onSignal = [](sd_event_source*, const struct signalfd_siginfo* info, void* data) {
-        // As in every other handler (SourceHandle::call): an exception must
-        // not unwind through sd-event's C frames.
-        try {
-            static_cast<std::function<void(int)>*>(data)->operator()(
-                static_cast<int>(info->ssi_signo));
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "<2>foreverd: internal error in a signal handler: %s\n", e.what());
-            sd_journal_print(LOG_CRIT, "internal error in a signal handler: %s", e.what());
-        }
-        return 0;
-    };
-    std::function<void(int)> handleSignal = [&](int sig) {
+    auto handleSignal = [&](int sig) {
         if (sig == SIGCHLD) {
             supervisor.reapChildren();
             return;
@@ -359,10 +348,9 @@ int run(const Options& options) {
         }
         beginHalt(0, fmt::format("SIG{} received", sigabbrev_np(sig)));
     };
+    std::vector<EventLoop::HandlePtr> signalHandlers;
     for (int sig : {SIGTERM, SIGINT, SIGCHLD, SIGHUP}) {
-        sd_event_source* s = nullptr;
-        sd_event_add_signal(loop.get(), &s, sig, onSignal, &handleSignal);
-        signalSources.push_back(s);
+        signalHandlers.push_back(loop.addSignal(sig, [&handleSignal, sig] { handleSignal(sig); }));
     }
 
     // READY only now: the name is owned and every object is exported, so a
@@ -372,9 +360,7 @@ int run(const Options& options) {
     events.daemonMessage(LOG_INFO, fmt::format("foreverd {} ready on the {} bus", FOREVER_VERSION,
                                                options.system ? "system" : "session"));
     int code = loop.run();
-    for (auto* s : signalSources) {
-        sd_event_source_disable_unref(s);
-    }
+    signalHandlers.clear();
     service.reset();
     return code < 0 ? 1 : code;
 }

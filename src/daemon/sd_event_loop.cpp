@@ -126,6 +126,18 @@ EventLoop::HandlePtr SdEventLoop::addUrgent(std::function<void()> run) {
     return addDefer(std::move(run), SD_EVENT_PRIORITY_IMPORTANT);
 }
 
+EventLoop::HandlePtr SdEventLoop::addSignal(int sig, std::function<void()> received) {
+    auto handle = std::make_unique<SourceHandle>(std::move(received));
+    check(sd_event_add_signal(
+              event_, handle->slot(), sig,
+              [](sd_event_source*, const struct signalfd_siginfo*, void* self) {
+                  return SourceHandle::dispatch(self);
+              },
+              handle.get()),
+          "sd_event_add_signal");
+    return handle;
+}
+
 int SdEventLoop::run() {
     return sd_event_loop(event_);
 }

@@ -23,6 +23,9 @@ class SdEventLoop : public EventLoop {
     HandlePtr addDeferred(std::function<void()> run) override;
     HandlePtr addUrgent(std::function<void()> run) override;
 
+    // Called with sig delivered (it must be blocked in every thread).
+    HandlePtr addSignal(int sig, std::function<void()> received);
+
     int run();
     void exit(int code);
 
