@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "core/state_store.hpp"
-#include "temp_dir.hpp"
+#include "testing/temp_dir.hpp"
 
 using forever::StateStore;
 using nlohmann::json;

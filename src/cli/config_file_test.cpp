@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "cli/config_file.hpp"
-#include "temp_dir.hpp"
+#include "testing/temp_dir.hpp"
 
 using forever::cli::ConfigError;
 using forever::cli::ConfigFormat;

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "core/log_file.hpp"
-#include "temp_dir.hpp"
+#include "testing/temp_dir.hpp"
 
 using namespace forever;
 namespace fs = std::filesystem;

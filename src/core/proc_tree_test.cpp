@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "core/proc_tree.hpp"
-#include "temp_dir.hpp"
+#include "testing/temp_dir.hpp"
 
 using namespace forever;
 namespace fs = std::filesystem;

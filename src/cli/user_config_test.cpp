@@ -6,7 +6,7 @@
 
 #include "cli/args.hpp"
 #include "cli/user_config.hpp"
-#include "temp_dir.hpp"
+#include "testing/temp_dir.hpp"
 
 using namespace forever::cli;
 using nlohmann::json;
