@@ -1,0 +1,18 @@
+#pragma once
+// Writes that survive a crash or a power loss: the data is on disk before
+// the name points at it (fsync before rename, then the directory's fsync).
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+
+namespace forever {
+
+// write() until all of `data` is written (retrying EINTR and short writes).
+std::error_code writeAll(int fd, std::string_view data);
+// Replaces `file` with `text`, owner-only: <file>.tmp, fsync, rename, fsync
+// of the directory. On failure `file` is untouched and the tmp removed.
+std::error_code replaceFileDurably(const std::filesystem::path& file, std::string_view text);
+// Creates `dir` (owner-only: it holds command lines and environments).
+std::error_code makePrivateDir(const std::filesystem::path& dir);
+
+}  // namespace forever
