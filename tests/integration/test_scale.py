@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""Scale (issue 19): many tiny C children (tests/tiny_child.c) started from
+one config, listed, stopped; and a kill -9 of foreverd in the middle of a
+bulk start, after which every app a client was told about runs exactly
+once under the successor.
+
+Sizes: 1000 apps in the default suite, 10 000 with FOREVER_SOAK=1 (meson
+test --setup soak --suite soak). Timings are printed, and asserted only
+within generous sanity bounds; bench/scale.py measures them."""
+
+import json
+import os
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+
+from forever_harness import Env, ensure_sandbox, pid_alive, run, wait_for  # noqa: E402
+
+ensure_sandbox()
+
+SOAK = os.environ.get('FOREVER_SOAK') == '1'
+N = 10000 if SOAK else 1000
+MARK = 'FOREVER_TEST_SCALE_UID'
+
+
+def tiny_child():
+    path = os.environ.get('FOREVER_TINY_CHILD')
+    assert path and os.access(path, os.X_OK), 'FOREVER_TINY_CHILD is not set'
+    return path
+
+
+def write_config(env, n, name='big.json'):
+    """n apps of the tiny child, each marked in its environment with its
+    uid, so the live ones are counted by marker, not by name."""
+    path = env.path(name)
+    with open(path, 'w') as f:
+        json.dump([{'uid': 'a%05d' % i, 'script': tiny_child(), 'silent': True,
+                    'env': {MARK: 'a%05d' % i}} for i in range(n)], f)
+    return path
+
+
+def live_by_marker():
+    """uid -> [pids] of every live process carrying the marker."""
+    out = {}
+    for name in os.listdir('/proc'):
+        if not name.isdigit():
+            continue
+        try:
+            with open('/proc/%s/environ' % name, 'rb') as f:
+                environ = f.read().split(b'\0')
+            with open('/proc/%s/stat' % name) as f:
+                if f.read().rsplit(')', 1)[1].split()[0] == 'Z':
+                    continue
+        except OSError:
+            continue
+        prefix = MARK.encode() + b'='
+        for entry in environ:
+            if entry.startswith(prefix):
+                out.setdefault(entry[len(prefix):].decode(), []).append(int(name))
+    return out
+
+
+def raise_limits(n):
+    """Room for n children: descriptors for foreverd (about four per child)
+    and processes; only up to what is needed, restored afterwards."""
+    saved = {}
+    for res, need in ((resource.RLIMIT_NOFILE, 4 * n + 1024),
+                      (resource.RLIMIT_NPROC, 2 * n + 4096)):
+        soft, hard = resource.getrlimit(res)
+        saved[res] = (soft, hard)
+        if hard != resource.RLIM_INFINITY and hard < need:
+            hard = need
+        if soft != resource.RLIM_INFINITY and soft < need:
+            resource.setrlimit(res, (need, hard))
+    return saved
+
+
+def restore_limits(saved):
+    for res, (soft, hard) in saved.items():
+        resource.setrlimit(res, (soft, hard))
+
+
+def test_start_list_stop_many_from_one_config():
+    saved = raise_limits(N)
+    try:
+        with Env() as env:
+            env.start_daemon()
+            config = write_config(env, N)
+            t0 = time.monotonic()
+            env.ctl('start', config, timeout=600)
+            started = time.monotonic() - t0
+            print('    started %d tiny children from one config in %.2f s' % (N, started))
+
+            t0 = time.monotonic()
+            listed = env.ctl_json('list', timeout=120)
+            print('    list (json) at %d: %.0f ms' % (N, (time.monotonic() - t0) * 1000))
+            assert len(listed) == N, len(listed)
+            assert all(p['state'] == 'running' for p in listed)
+            live = live_by_marker()
+            assert sorted(live) == sorted(p['uid'] for p in listed)
+            assert all(len(pids) == 1 for pids in live.values())
+            assert {p['uid']: p['pid'] for p in listed} == \
+                {uid: pids[0] for uid, pids in live.items()}
+
+            t0 = time.monotonic()
+            env.ctl('stopall', timeout=600)
+            print('    stopall at %d: %.2f s' % (N, time.monotonic() - t0))
+            assert env.ctl_json('list') == []
+            wait_for(lambda: not live_by_marker(), timeout=60,
+                     what='every tiny child gone')
+    finally:
+        restore_limits(saved)
+
+
+def test_kill9_during_bulk_start_successor_runs_each_reported_app_once():
+    saved = raise_limits(N)
+    try:
+        with Env() as env:
+            d = env.start_daemon()
+            config = write_config(env, N)
+            starter = env.popen([os.environ['FOREVERCTL'], 'start', config])
+            # What a client has been told is running: a list answered by the
+            # daemon (its answer comes after the starts it shows were saved).
+            reported = []
+
+            def half_listed():
+                r = env.ctl('list', '--json', check=False, timeout=60)
+                if r.returncode != 0:
+                    return False
+                reported[:] = [p['uid'] for p in json.loads(r.stdout)]
+                return len(reported) >= N // 2
+            wait_for(half_listed, timeout=600, interval=0.05, what='half the apps listed')
+            d.kill9()
+            starter.wait(60)
+            before = live_by_marker()
+            assert all(len(pids) == 1 for pids in before.values()), 'twice before the kill'
+
+            env.start_daemon(timeout=300)
+            after = {p['uid']: p for p in env.ctl_json('list', timeout=120)}
+            missing = [u for u in reported if u not in after]
+            assert not missing, '%d reported apps lost, e.g. %s' % (len(missing), missing[:5])
+
+            def settled():
+                live = live_by_marker()
+                return all(len(live.get(uid, [])) == 1 for uid in after) and \
+                    all(uid in after for uid in live)
+            wait_for(settled, timeout=120, interval=0.2,
+                     what='each restored app running exactly once, no orphan left')
+            live = live_by_marker()
+            for uid, p in after.items():
+                assert live[uid] == [p['pid']], (uid, live[uid], p)
+                assert pid_alive(p['pid'])
+            print('    kill -9 after %d of %d listed: %d restored, each running once'
+                  % (len(reported), N, len(after)))
+            env.ctl('stopall', timeout=600)
+            wait_for(lambda: not live_by_marker(), timeout=60, what='every tiny child gone')
+    finally:
+        restore_limits(saved)
+
+
+if __name__ == '__main__':
+    sys.exit(run())
