@@ -135,13 +135,4 @@ void Supervisor::finishReload(Process& p, const std::string& failure) {
     }
 }
 
-Process* Supervisor::findByIncomingPid(pid_t pid) const {
-    for (const auto& p : table_) {
-        if (p->incoming && p->incoming->pid == pid) {
-            return p.get();
-        }
-    }
-    return nullptr;
-}
-
 }  // namespace forever

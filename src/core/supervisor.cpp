@@ -15,7 +15,6 @@
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "core/file_watcher.hpp"
 #include "core/http_probe.hpp"
@@ -25,43 +24,10 @@
 #include "core/output_capture.hpp"
 #include "core/proc_tree.hpp"
 #include "core/spawner.hpp"
-#include "core/target.hpp"
 
 namespace forever {
 
 using nlohmann::json;
-
-std::string toString(ProcState state) {
-    switch (state) {
-        case ProcState::Starting:
-            return "starting";
-        case ProcState::Running:
-            return "running";
-        case ProcState::Stopping:
-            return "stopping";
-        case ProcState::Restarting:
-            return "restarting";
-        case ProcState::Reloading:
-            return "reloading";
-        case ProcState::Waiting:
-            return "waiting";
-        case ProcState::CrashLooping:
-            return "crash-looping";
-        case ProcState::Exited:
-            return "exited";
-        case ProcState::Failed:
-            return "failed";
-        case ProcState::Stopped:
-            return "stopped";
-    }
-    return "unknown";
-}
-
-Run::Run() = default;
-Run::Run(Run&&) noexcept = default;
-Run& Run::operator=(Run&&) noexcept = default;
-Run::~Run() = default;
-Process::~Process() = default;
 
 namespace {
 
@@ -105,74 +71,33 @@ void Supervisor::emit(SupervisorEvent::Kind kind, Process& p, std::string reason
     }
 }
 
-std::string Supervisor::generateUid() {
-    // forever's uids are 4 random characters; keep the look, avoid clashes.
-    static const char alphabet[] =
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
-    static std::mt19937 rng{std::random_device{}()};
-    std::uniform_int_distribution<size_t> pick(0, sizeof alphabet - 2);
-    for (;;) {
-        std::string uid;
-        for (int i = 0; i < 4; ++i) {
-            uid += alphabet[pick(rng)];
-        }
-        if (!findByUid(uid) && !std::all_of(uid.begin(), uid.end(), ::isdigit)) {
-            return uid;
-        }
-    }
-}
-
-Process* Supervisor::findByUid(const std::string& uid) const {
-    for (const auto& p : table_) {
-        if (p->spec.uid == uid) {
-            return p.get();
-        }
-    }
-    return nullptr;
-}
-
-Process* Supervisor::findByPid(pid_t pid) const {
-    if (pid <= 0) {
-        return nullptr;
-    }
-    for (const auto& p : table_) {
-        if (p->run.pid == pid) {
-            return p.get();
-        }
-    }
-    return nullptr;
-}
-
-size_t Supervisor::indexOf(const Process& process) const {
-    for (size_t i = 0; i < table_.size(); ++i) {
-        if (table_[i].get() == &process) {
-            return i;
-        }
-    }
-    return table_.size();
-}
-
-size_t Supervisor::runningCount() const {
-    return static_cast<size_t>(
-        std::count_if(table_.begin(), table_.end(), [](const auto& p) { return p->alive(); }));
+const std::vector<std::unique_ptr<Process>>& Supervisor::processes() const {
+    return table_.entries();
 }
 
 std::vector<Process*> Supervisor::resolve(const std::string& target, const std::string& cwd) const {
-    std::vector<TargetCandidate> candidates;
-    candidates.reserve(table_.size());
-    for (const auto& p : table_) {
-        candidates.push_back({p->spec.uid, p->spec.script});
-    }
-    std::vector<Process*> out;
-    for (size_t i : resolveTarget(target, candidates, cwd)) {
-        out.push_back(table_[i].get());
-    }
-    return out;
+    return table_.resolve(target, cwd);
+}
+
+Process* Supervisor::findByUid(const std::string& uid) const {
+    return table_.findByUid(uid);
+}
+
+Process* Supervisor::findByPid(pid_t pid) const {
+    return table_.findByPid(pid);
+}
+
+size_t Supervisor::indexOf(const Process& process) const {
+    return table_.indexOf(process);
+}
+
+size_t Supervisor::runningCount() const {
+    return table_.runningCount();
 }
 
 Process& Supervisor::start(ProcessSpec spec) {
     if (spec.uid.empty()) {
-        spec.uid = generateUid();
+        spec.uid = table_.generateUid();
     }
     if (spec.command.empty() && !spec.script.empty()) {
         spec.command = defaultCommandFor(spec.script);
@@ -196,7 +121,7 @@ Process& Supervisor::start(ProcessSpec spec) {
         startWatching(p);
     }
     spawnRun(p);  // throws before the process enters the table
-    table_.push_back(std::move(owned));
+    table_.add(std::move(owned));
     emit(SupervisorEvent::Kind::Added, p);
     emit(SupervisorEvent::Kind::Started, p);
     return p;
@@ -207,7 +132,7 @@ UniqueFd Supervisor::listenSocketFor(const ProcessSpec& spec) {
     // Instances of one app listen on one address: they share the socket
     // (and the kernel spreads the connections), as node's cluster does.
     // Another program gets EADDRINUSE, as it would from bind.
-    for (const auto& other : table_) {
+    for (const auto& other : table_.entries()) {
         if (other->spec.listen == address && other->spec.script == spec.script &&
             other->listenSocket) {
             UniqueFd shared(::fcntl(other->listenSocket.get(), F_DUPFD_CLOEXEC, 3));
@@ -386,7 +311,7 @@ void Supervisor::reapChildren() {
         }
         ExitStatus status = info.si_code == CLD_EXITED ? ExitStatus::exited(info.si_status)
                                                        : ExitStatus::killed(info.si_status);
-        if (Process* p = findByIncomingPid(info.si_pid)) {
+        if (Process* p = table_.findByIncomingPid(info.si_pid)) {
             // The new run of a reload died before it took over: the old one
             // keeps serving, and the reload fails with the reason.
             sweepGroup(info.si_pid, p->spec.killSignal, p->spec.killTimeout);
@@ -715,13 +640,12 @@ void Supervisor::remove(Process& p) {
         retiredLogFiles_.push_back(std::move(f));
     }
     auto waiters = std::move(p.waiters);
-    size_t index = indexOf(p);
     if (p.run.capture && !p.run.capture->finished()) {
         draining_.push_back(std::move(p.run.capture));
     }
     // The later processes' indexes move down by one; that is not an event
     // (one per later process made a stopall of n processes O(n²)).
-    table_.erase(table_.begin() + static_cast<std::ptrdiff_t>(index));
+    table_.erase(p);
     for (auto& w : waiters) {
         w();
     }
@@ -729,7 +653,7 @@ void Supervisor::remove(Process& p) {
 
 void Supervisor::halt(Done done) {
     haltDone_ = std::move(done);
-    for (auto& p : table_) {
+    for (auto& p : table_.entries()) {
         p->timer.reset();
         abandonReload(*p, "foreverd is stopping");
         if (p->alive()) {
@@ -751,7 +675,7 @@ std::string Supervisor::renderedSnapshot() const {
     // rendered once (starting 1000 processes took 115 s when every save
     // converted and serialized every spec again).
     std::string out = "[";
-    for (const auto& p : table_) {
+    for (const auto& p : table_.entries()) {
         auto cached = specJsonCache_.find(p.get());
         if (cached == specJsonCache_.end()) {
             cached = specJsonCache_.emplace(p.get(), specToJson(p->spec).dump()).first;
@@ -964,7 +888,7 @@ std::vector<std::string> Supervisor::logPathsOf(const Process& p) const {
 
 std::vector<std::string> Supervisor::cleanLogs() {
     std::vector<LogOwner> owners;
-    for (const auto& p : table_) {
+    for (const auto& p : table_.entries()) {
         owners.push_back({logPathsOf(*p), p->state != ProcState::Exited &&
                                               p->state != ProcState::Failed &&
                                               p->state != ProcState::Stopped});

@@ -12,6 +12,7 @@
 #include "core/event_loop.hpp"
 #include "core/notify_socket.hpp"
 #include "core/process.hpp"
+#include "core/process_table.hpp"
 
 namespace forever {
 
@@ -103,7 +104,7 @@ class Supervisor {
     // entries that could not be restored (never silently dropped).
     std::vector<std::string> restore(const nlohmann::json& processes);
 
-    const std::vector<std::unique_ptr<Process>>& processes() const { return table_; }
+    const std::vector<std::unique_ptr<Process>>& processes() const;
     std::vector<Process*> resolve(const std::string& target, const std::string& cwd = {}) const;
     Process* findByUid(const std::string& uid) const;
     Process* findByPid(pid_t pid) const;
@@ -152,12 +153,10 @@ class Supervisor {
     void takeOver(Process& p, const std::string& why);
     void abandonReload(Process& p, const std::string& why);
     void finishReload(Process& p, const std::string& failure);
-    Process* findByIncomingPid(pid_t pid) const;
     void armWatchdog(Process& p);
     void scheduleHealthCheck(Process& p);
     void runAlert(Process& p);
     void emit(SupervisorEvent::Kind kind, Process& p, std::string reason = {});
-    std::string generateUid();
     UniqueFd listenSocketFor(const ProcessSpec& spec);
     std::shared_ptr<LogFile> logFileFor(const std::string& path, const Process& p);
     void chooseOutput(const Process& p, SpawnRequest& request) const;
@@ -166,7 +165,7 @@ class Supervisor {
     EventLoop& loop_;
     SupervisorOptions options_;
     Listener listener_;
-    std::vector<std::unique_ptr<Process>> table_;
+    ProcessTable table_;
     // specToJson(spec).dump() of each process; dropped in remove().
     mutable std::map<const Process*, std::string> specJsonCache_;
     std::map<std::string, std::weak_ptr<LogFile>> logFiles_;  // one writer per path
