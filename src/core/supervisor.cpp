@@ -37,28 +37,18 @@ int64_t realtimeMicros() {
     return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
 }
 
-int sendSignal(const Run& run, int signal) {
-    if (run.pidfd) {
-        return ::pidfd_send_signal(run.pidfd.get(), signal, nullptr, 0);
-    }
-    return ::kill(run.pid, signal);
-}
-
-// The process group and, with killTree, every descendant: collected before
-// anything is signalled, since once the main process dies its children are
-// reparented to us and the tree can no longer be read from /proc.
-std::vector<pid_t> treeOf(const Run& run) {
-    return descendants(run.pid);
-}
-
-bool groupExists(pid_t pgid) {
-    return ::kill(-pgid, 0) == 0 || errno == EPERM;
-}
-
 }  // namespace
 
 Supervisor::Supervisor(EventLoop& loop, SupervisorOptions options, Listener listener)
-    : loop_(loop), options_(std::move(options)), listener_(std::move(listener)) {
+    : Supervisor(loop, systemProcessControl(), std::move(options), std::move(listener)) {}
+
+Supervisor::Supervisor(EventLoop& loop, ProcessControl& control, SupervisorOptions options,
+                       Listener listener)
+    : loop_(loop),
+      control_(control),
+      killPlan_(loop, control),
+      options_(std::move(options)),
+      listener_(std::move(listener)) {
     pruneTimer_ = loop_.addTimer(std::chrono::hours(1), [this] { pruneLogs(); });
 }
 
@@ -244,7 +234,7 @@ Run Supervisor::launch(Process& p) {
     request.listenFd = p.listenSocket ? p.listenSocket.get() : -1;
     SpawnedProcess spawned;
     try {
-        spawned = spawnProcess(request);
+        spawned = control_.spawn(request);
     } catch (const SpawnError& e) {
         throw SupervisorError(SupervisorError::Code::SpawnFailed, e.what());
     }
@@ -253,7 +243,7 @@ Run Supervisor::launch(Process& p) {
     run.pidfd = std::move(spawned.pidfd);
     run.startedSteady = loop_.now();
     run.startedAtUs = realtimeMicros();
-    auto st = readStat(run.pid);
+    auto st = control_.stat(run.pid);
     run.pidStartTime = st ? st->startTimeTicks : 0;
     try {
         run.capture = captureOutput(p, spawned);
@@ -304,38 +294,20 @@ void Supervisor::becomeCurrent(Process& p) {
 }
 
 void Supervisor::reapChildren() {
-    for (;;) {
-        siginfo_t info{};
-        if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG) < 0 || info.si_pid == 0) {
-            return;  // ECHILD or nothing more to reap
-        }
-        ExitStatus status = info.si_code == CLD_EXITED ? ExitStatus::exited(info.si_status)
-                                                       : ExitStatus::killed(info.si_status);
-        if (Process* p = table_.findByIncomingPid(info.si_pid)) {
+    while (auto reaped = control_.reapOne()) {
+        const ExitStatus status = reaped->status;
+        if (Process* p = table_.findByIncomingPid(reaped->pid)) {
             // The new run of a reload died before it took over: the old one
             // keeps serving, and the reload fails with the reason.
-            sweepGroup(info.si_pid, p->spec.killSignal, p->spec.killTimeout);
+            killPlan_.sweepGroup(reaped->pid, p->spec.killSignal, p->spec.killTimeout);
             p->incoming->pid = 0;
             abandonReload(*p, fmt::format("the new run exited with {} before it was ready",
                                           status.describe()));
-        } else if (Process* p = findByPid(info.si_pid)) {
+        } else if (Process* p = findByPid(reaped->pid)) {
             onExit(*p, status);
         }
         // Anything else is an orphan that was reparented to us (we are a
         // subreaper): reaping it is all it needs, no zombie stays behind.
-    }
-}
-
-void Supervisor::sweepGroup(pid_t pgid, int signal, Millis timeout) {
-    if (!groupExists(pgid)) {
-        return;
-    }
-    ::kill(-pgid, signal);
-    auto* slot = &sweepers_.emplace_back();
-    *slot = loop_.addTimer(timeout, [pgid] { ::kill(-pgid, SIGKILL); });
-    // Drop fired or useless sweepers now and then; the list stays tiny.
-    if (sweepers_.size() > 64) {
-        sweepers_.erase(sweepers_.begin(), sweepers_.begin() + 32);
     }
 }
 
@@ -358,8 +330,8 @@ void Supervisor::onExit(Process& p, ExitStatus status) {
     }
     // What the app left in its process group (workers, a shell's children)
     // goes with it: leftovers holding its port would break the restart.
-    sweepGroup(pgid, p.spec.killSignal, p.spec.killTimeout);
-    stopStrays(p);
+    killPlan_.sweepGroup(pgid, p.spec.killSignal, p.spec.killTimeout);
+    killPlan_.stopStrays(p);
     emit(SupervisorEvent::Kind::Exited, p);
     if (p.incoming) {
         // Died during a reload: the new run, already up, takes over now
@@ -454,128 +426,25 @@ void Supervisor::runAlert(Process& p) {
     request.stderrTo = request.stdoutTo;
     try {
         // Not supervised: reapChildren() reaps it like any orphan.
-        spawnProcess(request);
+        control_.spawn(request);
     } catch (const SpawnError& e) {
         emit(SupervisorEvent::Kind::LogError, p, fmt::format("alert command: {}", e.what()));
     }
 }
 
-// Whether `pid` is the run's process, in its group, or one of its descendants.
-static bool belongsTo(const Run& run, pid_t pid) {
-    if (run.pid <= 0) {
-        return false;
-    }
-    if (pid == run.pid) {
-        return true;
-    }
-    auto st = readStat(pid);
-    if (st && st->pgid == run.pid) {
-        return true;
-    }
-    // The /proc walk only for processes that left the group.
-    auto tree = descendants(run.pid);
-    return std::find(tree.begin(), tree.end(), pid) != tree.end();
-}
-
-// Processes carrying the app's FOREVER_UID, except the incoming run of a
-// reload (it carries the same uid and must survive the old run's end).
-static std::vector<pid_t> straysOf(const Process& p) {
-    auto pids =
-        descendantsCarrying(::getpid(), "FOREVER_UID=" + p.spec.uid, "FOREVER_EVENT=crash-loop");
-    if (p.incoming) {
-        std::erase_if(pids, [&](pid_t pid) { return belongsTo(*p.incoming, pid); });
-    }
-    return pids;
-}
-
-void Supervisor::stopStrays(const Process& p) {
-    if (!p.spec.killTree) {
-        return;
-    }
-    // pidfds, so the SIGKILL later can never hit a recycled pid.
-    auto fds = std::make_shared<std::vector<UniqueFd>>();
-    for (pid_t pid : straysOf(p)) {
-        if (pid == p.run.pid) {
-            continue;
-        }
-        UniqueFd fd(static_cast<int>(::pidfd_open(pid, 0)));
-        if (fd) {
-            ::pidfd_send_signal(fd.get(), p.spec.killSignal, nullptr, 0);
-            fds->push_back(std::move(fd));
-        }
-    }
-    if (fds->empty() || p.spec.killSignal == SIGKILL) {
-        return;
-    }
-    auto* slot = &sweepers_.emplace_back();
-    *slot = loop_.addTimer(p.spec.killTimeout, [fds] {
-        for (const auto& fd : *fds) {
-            ::pidfd_send_signal(fd.get(), SIGKILL, nullptr, 0);
-        }
-    });
-}
-
-void Supervisor::signalRun(Process& p, int signal) {
-    if (!p.alive()) {
-        return;
-    }
-    if (p.spec.killTree) {
-        for (pid_t pid : treeOf(p.run)) {
-            ::kill(pid, signal);
-        }
-        for (pid_t pid : straysOf(p)) {
-            ::kill(pid, signal);
-        }
-    }
-    ::kill(-p.run.pid, signal);
-    sendSignal(p.run, signal);
-}
-
 void Supervisor::retire(const Process& p, Run run) {
-    if (run.pid > 0) {
-        const int signal = p.spec.killSignal;
-        // Collected before the signal: once the main process dies, its
-        // children are reparented and its tree is gone from /proc.
-        std::vector<pid_t> tree = p.spec.killTree ? treeOf(run) : std::vector<pid_t>{};
-        sweepGroup(run.pid, signal, p.spec.killTimeout);
-        for (pid_t pid : tree) {
-            ::kill(pid, signal);
-        }
-        sendSignal(run, signal);
-        if (signal != SIGKILL && run.pidfd) {
-            // By pidfd: the main process may have left its group, and a
-            // recycled pid must never be hit.
-            auto fd = std::make_shared<UniqueFd>(std::move(run.pidfd));
-            auto* slot = &sweepers_.emplace_back();
-            *slot = loop_.addTimer(p.spec.killTimeout,
-                                   [fd] { ::pidfd_send_signal(fd->get(), SIGKILL, nullptr, 0); });
-        }
-        // Its exit is reaped with every other child's (reapChildren).
-    }
+    killPlan_.retire(p, run);
     drainOutput(run);
 }
-
-void Supervisor::beginStop(Process& p) {
-    signalRun(p, p.spec.killSignal);
-    if (p.spec.killSignal == SIGKILL) {
-        return;
-    }
-    Process* raw = &p;
-    p.timer = loop_.addTimer(p.spec.killTimeout, [this, raw] {
-        raw->timer.reset();
-        signalRun(*raw, SIGKILL);
-    });
-}
-
 void Supervisor::kill(Process& p, int signal) {
     if (!p.alive()) {
         throw SupervisorError(SupervisorError::Code::Busy,
                               fmt::format("'{}' is not running", p.spec.uid));
     }
     if (p.spec.killTree) {
-        signalRun(p, signal);
+        killPlan_.signalRun(p, signal);
     } else {
-        sendSignal(p.run, signal);
+        killPlan_.signalMain(p.run, signal);
     }
 }
 
@@ -585,13 +454,13 @@ void Supervisor::stop(Process& p, Done done) {
         p.waiters.push_back(std::move(done));
     }
     if (!p.alive()) {
-        stopStrays(p);
+        killPlan_.stopStrays(p);
         remove(p);
         return;
     }
     p.state = ProcState::Stopping;
     if (p.pending == Process::Pending::None) {
-        beginStop(p);
+        killPlan_.beginStop(p);
     }
     // A stop while restarting wins: the old run dies and nothing replaces it.
     p.pending = Process::Pending::Remove;
@@ -618,7 +487,7 @@ void Supervisor::restart(Process& p, Done done) {
     }
     p.state = ProcState::Restarting;
     p.pending = Process::Pending::Restart;
-    beginStop(p);
+    killPlan_.beginStop(p);
     emit(SupervisorEvent::Kind::Changed, p);
 }
 
@@ -659,7 +528,7 @@ void Supervisor::halt(Done done) {
         if (p->alive()) {
             p->pending = Process::Pending::Halt;
             p->state = ProcState::Stopping;
-            beginStop(*p);
+            killPlan_.beginStop(*p);
         }
     }
     if (runningCount() == 0 && haltDone_) {
@@ -698,29 +567,6 @@ std::string Supervisor::renderedSnapshot() const {
     return out;
 }
 
-namespace {
-void killLeftover(const json& entry, const char* pidKey, const char* startKey) {
-    if (!entry.contains(pidKey) || !entry.contains(startKey)) {
-        return;
-    }
-    pid_t old = entry[pidKey].get<pid_t>();
-    auto st = readStat(old);
-    if (!st || st->startTimeTicks != entry[startKey].get<uint64_t>()) {
-        return;  // gone, or the pid now belongs to someone else
-    }
-    int fd = static_cast<int>(::pidfd_open(old, 0));
-    ::kill(-old, SIGKILL);
-    ::kill(old, SIGKILL);
-    if (fd >= 0) {
-        struct pollfd pfd {
-            fd, POLLIN, 0
-        };
-        ::poll(&pfd, 1, 2000);
-        ::close(fd);
-    }
-}
-}  // namespace
-
 std::vector<std::string> Supervisor::restore(const json& processes) {
     std::vector<std::string> problems;
     if (!processes.is_array()) {
@@ -739,8 +585,12 @@ std::vector<std::string> Supervisor::restore(const json& processes) {
         // -9 outside systemd) left them running (both runs, if it died in a
         // reload): stop those first, so each app runs exactly once and its
         // port is free for the new run.
-        killLeftover(entry, "pid", "pidStartTime");
-        killLeftover(entry, "incomingPid", "incomingPidStartTime");
+        for (auto [pidKey, startKey] :
+             {std::pair{"pid", "pidStartTime"}, std::pair{"incomingPid", "incomingPidStartTime"}}) {
+            if (entry.contains(pidKey) && entry.contains(startKey)) {
+                killPlan_.killLeftover(entry[pidKey].get<pid_t>(), entry[startKey].get<uint64_t>());
+            }
+        }
         std::string state = entry.value("state", "running");
         if (state == "exited") {
             continue;  // it finished its work; nothing to bring back
@@ -763,11 +613,11 @@ void Supervisor::onNotify(Process& p, pid_t sender, const NotifyFields& fields) 
     }
     // Only the app and what it started (its process group, or its tree):
     // the socket is abstract, so anyone on the machine could write to it.
-    if (p.incoming && belongsTo(*p.incoming, sender)) {
+    if (p.incoming && killPlan_.belongsTo(*p.incoming, sender)) {
         onIncomingNotify(p, fields);
         return;
     }
-    if (!belongsTo(p.run, sender)) {
+    if (!killPlan_.belongsTo(p.run, sender)) {
         return;
     }
     bool changed = false;
@@ -790,7 +640,7 @@ void Supervisor::onNotify(Process& p, pid_t sender, const NotifyFields& fields) 
             p.watchdogTimer = loop_.addTimer(Millis(0), [this, &p] {
                 p.watchdogTimer.reset();
                 emit(SupervisorEvent::Kind::Watchdog, p, "the app asked (WATCHDOG=trigger)");
-                signalRun(p, SIGKILL);
+                killPlan_.signalRun(p, SIGKILL);
             });
         }
     }
@@ -811,7 +661,7 @@ void Supervisor::armWatchdog(Process& p) {
         // Hung (or stopped): nothing short of SIGKILL is sure to end it.
         emit(SupervisorEvent::Kind::Watchdog, p,
              fmt::format("no WATCHDOG=1 for {} s", p.spec.watchdogSec));
-        signalRun(p, SIGKILL);
+        killPlan_.signalRun(p, SIGKILL);
     });
 }
 

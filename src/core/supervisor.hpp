@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "core/event_loop.hpp"
+#include "core/kill_plan.hpp"
 #include "core/notify_socket.hpp"
 #include "core/process.hpp"
+#include "core/process_control.hpp"
 #include "core/process_table.hpp"
 
 namespace forever {
@@ -74,7 +76,11 @@ class Supervisor {
     // Called with "" on success, or with why it failed.
     using Outcome = std::function<void(const std::string& failure)>;
 
+    // Supervises real processes.
     Supervisor(EventLoop& loop, SupervisorOptions options, Listener listener);
+    // Supervises through `control` (a fake in unit tests).
+    Supervisor(EventLoop& loop, ProcessControl& control, SupervisorOptions options,
+               Listener listener);
     ~Supervisor();
 
     // Validates and starts a new process (uid generated when empty).
@@ -136,15 +142,8 @@ class Supervisor {
     void relaunch(Process& p);
     void onExit(Process& p, ExitStatus status);
     void afterExit(Process& p, ExitStatus status, std::chrono::milliseconds uptime);
-    void signalRun(Process& p, int signal);
-    void beginStop(Process& p);
     void remove(Process& p);
     void finish(Process& p);
-    void sweepGroup(pid_t pgid, int signal, Millis timeout);
-    // With killTree: processes the app left behind outside its group and
-    // tree (found by the FOREVER_UID in their environment) get killSignal,
-    // then SIGKILL after killTimeout.
-    void stopStrays(const Process& p);
     void startWatching(Process& p);
     void onNotify(Process& p, pid_t sender, const NotifyFields& fields);
     // reload.cpp
@@ -163,14 +162,15 @@ class Supervisor {
     std::unique_ptr<OutputCapture> captureOutput(Process& p, SpawnedProcess& spawned);
 
     EventLoop& loop_;
+    ProcessControl& control_;
+    KillPlan killPlan_;
     SupervisorOptions options_;
     Listener listener_;
     ProcessTable table_;
     // specToJson(spec).dump() of each process; dropped in remove().
     mutable std::map<const Process*, std::string> specJsonCache_;
     std::map<std::string, std::weak_ptr<LogFile>> logFiles_;  // one writer per path
-    std::vector<EventLoop::HandlePtr> sweepers_;
-    std::vector<std::unique_ptr<OutputCapture>> draining_;  // pipes still held by orphans
+    std::vector<std::unique_ptr<OutputCapture>> draining_;    // pipes still held by orphans
     Done haltDone_;
     std::vector<std::string> retiredLogFiles_;  // files of removed processes, for cleanlogs
     EventLoop::HandlePtr pruneTimer_;
