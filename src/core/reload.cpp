@@ -31,7 +31,8 @@ void Supervisor::reload(Process& p, Outcome done) {
         restart(p, [done = std::move(done)] { done({}); });
         return;
     }
-    p.incoming = std::make_unique<Run>(launch(p));  // a spawn failure throws; nothing changed
+    p.incoming =
+        std::make_unique<Run>(launcher_.launch(p));  // a spawn failure throws; nothing changed
     p.reloadWaiters.push_back(std::move(done));
     p.state = ProcState::Reloading;
     p.reloadTimer = loop_.addTimer(p.spec.reloadTimeout, [this, &p] {

@@ -1,43 +1,17 @@
 #include "core/supervisor.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-#include "core/pidfd.hpp"
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <nlohmann/json.hpp>
+#include <cstdio>
+#include <filesystem>
 
+// Complete types for the members of Process destroyed here.
 #include "core/file_watcher.hpp"
 #include "core/http_probe.hpp"
-#include "core/listen_socket.hpp"
-#include "core/log_cleanup.hpp"
-#include "core/log_file.hpp"
 #include "core/output_capture.hpp"
-#include "core/proc_tree.hpp"
-#include "core/spawner.hpp"
 
 namespace forever {
-
-using nlohmann::json;
-
-namespace {
-
-int64_t realtimeMicros() {
-    struct timespec ts {};
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
-}
-
-}  // namespace
 
 Supervisor::Supervisor(EventLoop& loop, SupervisorOptions options, Listener listener)
     : Supervisor(loop, systemProcessControl(), std::move(options), std::move(listener)) {}
@@ -46,10 +20,49 @@ Supervisor::Supervisor(EventLoop& loop, ProcessControl& control, SupervisorOptio
                        Listener listener)
     : loop_(loop),
       control_(control),
-      killPlan_(loop, control),
       options_(std::move(options)),
-      listener_(std::move(listener)) {
-    pruneTimer_ = loop_.addTimer(std::chrono::hours(1), [this] { pruneLogs(); });
+      listener_(std::move(listener)),
+      killPlan_(loop, control),
+      logFiles_(loop, options_),
+      launcher_(
+          loop, control, logFiles_, options_,
+          {.logError = [this](Process& p,
+                              const std::string& message) { emit(Kind::LogError, p, message); },
+           .notified = [this](Process& p, pid_t sender,
+                              const NotifyFields& f) { health_.onNotify(p, sender, f); },
+           .childExited = [this] { reapChildren(); }}),
+      health_(loop, killPlan_, healthReports()) {}
+
+AppHealth::Reports Supervisor::healthReports() {
+    return {
+        .ready = [this](Process& p) { emit(Kind::Ready, p); },
+        .changed = [this](Process& p) { emit(Kind::Changed, p); },
+        .incoming = [this](Process& p, const NotifyFields& f) { onIncomingNotify(p, f); },
+        .hung =
+            [this](Process& p, const std::string& why) {
+                // Hung (or stopped): nothing short of SIGKILL is sure to end it.
+                emit(Kind::Watchdog, p, why);
+                killPlan_.signalRun(p, SIGKILL);
+            },
+        .unhealthy =
+            [this](Process& p, const std::string& why) {
+                emit(Kind::Unhealthy, p, why);
+                restart(p, {});
+            },
+        .fileChanged =
+            [this](Process& p, const std::string& file) {
+                emit(Kind::FileChanged, p, file);
+                restart(p, {});
+            },
+    };
+}
+
+void Supervisor::memorySampled(Process& p, uint64_t rssBytes,
+                               const std::function<void(const std::string& why)>& warn) {
+    if (auto why = AppHealth::overMemory(p, rssBytes)) {
+        warn(*why);
+        restart(p, {});
+    }
 }
 
 Supervisor::~Supervisor() = default;
@@ -105,170 +118,21 @@ Process& Supervisor::start(ProcessSpec spec) {
     Process& p = *owned;
     p.spec = std::move(spec);
     if (!p.spec.listen.empty()) {
-        p.listenSocket = listenSocketFor(p.spec);
+        p.listenSocket = launcher_.listenSocketFor(p.spec, table_);
     }
     if (p.spec.watch) {
-        startWatching(p);
+        health_.startWatching(p);
     }
     spawnRun(p);  // throws before the process enters the table
     table_.add(std::move(owned));
-    emit(SupervisorEvent::Kind::Added, p);
-    emit(SupervisorEvent::Kind::Started, p);
+    emit(Kind::Added, p);
+    emit(Kind::Started, p);
     return p;
 }
 
-UniqueFd Supervisor::listenSocketFor(const ProcessSpec& spec) {
-    const std::string& address = spec.listen;
-    // Instances of one app listen on one address: they share the socket
-    // (and the kernel spreads the connections), as node's cluster does.
-    // Another program gets EADDRINUSE, as it would from bind.
-    for (const auto& other : table_.entries()) {
-        if (other->spec.listen == address && other->spec.script == spec.script &&
-            other->listenSocket) {
-            UniqueFd shared(::fcntl(other->listenSocket.get(), F_DUPFD_CLOEXEC, 3));
-            if (shared) {
-                return shared;
-            }
-        }
-    }
-    std::string error;
-    auto parsed = parseListenAddress(address, error);
-    if (!parsed) {
-        throw SupervisorError(SupervisorError::Code::InvalidArgument, error);
-    }
-    try {
-        return openListenSocket(*parsed);
-    } catch (const std::system_error& e) {
-        throw SupervisorError(SupervisorError::Code::SpawnFailed, e.what());
-    }
-}
-
-std::shared_ptr<LogFile> Supervisor::logFileFor(const std::string& path, const Process& p) {
-    if (auto existing = logFiles_[path].lock()) {
-        return existing;
-    }
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-    RotationPolicy rotation;
-    rotation.maxBytes = p.spec.logMaxBytes;
-    rotation.keep = p.spec.logKeep;
-    rotation.maxAge = p.spec.logMaxAge;
-    auto file = std::make_shared<LogFile>();
-    // Truncation happens once, when the process is added, never on restarts:
-    // a crash's last words must survive the restart that follows it.
-    bool append = p.spec.append || p.hasExited || p.restarts > 0;
-    ec = file->open(path, append, rotation);
-    if (ec) {
-        throw SupervisorError(SupervisorError::Code::SpawnFailed,
-                              fmt::format("cannot open log file {}: {}", path, ec.message()));
-    }
-    logFiles_[path] = file;
-    return file;
-}
-
-void Supervisor::chooseOutput(const Process& p, SpawnRequest& request) const {
-    const ProcessSpec& s = p.spec;
-    bool files = !s.outFile.empty() || !s.errFile.empty() || !s.logFile.empty();
-    if (files || !options_.journal) {
-        request.stdoutTo = OutputTarget::Pipe;
-        request.stderrTo = OutputTarget::Pipe;
-    } else if (s.silent) {
-        request.stdoutTo = OutputTarget::Null;
-        request.stderrTo = OutputTarget::Null;
-    } else {
-        request.stdoutTo = OutputTarget::Journal;
-        request.stderrTo = OutputTarget::Journal;
-    }
-}
-
-std::unique_ptr<OutputCapture> Supervisor::captureOutput(Process& p, SpawnedProcess& spawned) {
-    if (!spawned.stdoutPipe) {
-        return nullptr;  // journal or silent: the child writes there itself
-    }
-    const ProcessSpec& s = p.spec;
-    OutputCapture::Sinks sinks;
-    sinks.timestamp = s.timestamp;
-    if (!s.outFile.empty() || !s.errFile.empty() || !s.logFile.empty()) {
-        if (!s.outFile.empty()) {
-            sinks.out = logFileFor(s.outFile, p);
-        }
-        if (!s.errFile.empty()) {
-            sinks.err = logFileFor(s.errFile, p);
-        }
-        if (!s.logFile.empty()) {
-            sinks.combined = logFileFor(s.logFile, p);
-        }
-    } else if (!s.silent) {
-        // No journald on this machine: forever's default, a file per uid.
-        sinks.combined = logFileFor((options_.defaultLogDir / (s.uid + ".log")).string(), p);
-    }
-    Process* raw = &p;
-    return std::make_unique<OutputCapture>(loop_, std::move(spawned.stdoutPipe),
-                                           std::move(spawned.stderrPipe), std::move(sinks),
-                                           [this, raw](const std::string& message) {
-                                               emit(SupervisorEvent::Kind::LogError, *raw, message);
-                                           });
-}
-
-Run Supervisor::launch(Process& p) {
-    SpawnRequest request;
-    request.spec = &p.spec;
-    request.extraEnv["FOREVER_UID"] = p.spec.uid;
-    if (!p.notify) {
-        Process* raw = &p;
-        try {
-            p.notify = std::make_unique<NotifySocket>(
-                loop_, fmt::format("forever/{}/{}", ::getpid(), ++notifyCounter_),
-                [this, raw](pid_t sender, const NotifyFields& f) { onNotify(*raw, sender, f); });
-        } catch (const std::system_error& e) {
-            emit(SupervisorEvent::Kind::LogError, p, fmt::format("no NOTIFY_SOCKET: {}", e.what()));
-        }
-    }
-    if (p.notify) {
-        request.extraEnv["NOTIFY_SOCKET"] = p.notify->address();
-    }
-    if (p.spec.watchdogSec > 0) {
-        request.extraEnv["WATCHDOG_USEC"] = std::to_string(uint64_t{p.spec.watchdogSec} * 1000000);
-    }
-    chooseOutput(p, request);
-    request.listenFd = p.listenSocket ? p.listenSocket.get() : -1;
-    SpawnedProcess spawned;
-    try {
-        spawned = control_.spawn(request);
-    } catch (const SpawnError& e) {
-        throw SupervisorError(SupervisorError::Code::SpawnFailed, e.what());
-    }
-    Run run;
-    run.pid = spawned.pid;
-    run.pidfd = std::move(spawned.pidfd);
-    run.startedSteady = loop_.now();
-    run.startedAtUs = realtimeMicros();
-    auto st = control_.stat(run.pid);
-    run.pidStartTime = st ? st->startTimeTicks : 0;
-    try {
-        run.capture = captureOutput(p, spawned);
-    } catch (const SupervisorError& e) {
-        // The run exists; its output has nowhere to go. Say so, keep it.
-        emit(SupervisorEvent::Kind::LogError, p, e.what());
-    }
-    // The pidfd turns readable when the process exits; reaping itself is
-    // done for every child at once in reapChildren().
-    run.pidfdWatch = loop_.addReadable(run.pidfd.get(), [this] { reapChildren(); });
-    return run;
-}
-
-void Supervisor::drainOutput(Run& run) {
-    if (run.capture && !run.capture->finished()) {
-        // A grandchild may still hold the old pipes: keep reading them.
-        draining_.push_back(std::move(run.capture));
-    }
-    run.capture.reset();
-    std::erase_if(draining_, [](const auto& c) { return c->finished(); });
-}
-
 void Supervisor::spawnRun(Process& p) {
-    drainOutput(p.run);
-    p.run = launch(p);
+    launcher_.drainOutput(p.run);
+    p.run = launcher_.launch(p);
     becomeCurrent(p);
 }
 
@@ -277,10 +141,7 @@ void Supervisor::becomeCurrent(Process& p) {
     p.reason.clear();
     p.pending = Process::Pending::None;
     p.timer.reset();
-    armWatchdog(p);
-    p.healthFailuresInRow = 0;
-    p.healthProbe.reset();
-    scheduleHealthCheck(p);
+    health_.runBegan(p);
     if (!p.spec.pidFile.empty()) {
         std::error_code ec;
         std::filesystem::create_directories(std::filesystem::path(p.spec.pidFile).parent_path(),
@@ -293,148 +154,9 @@ void Supervisor::becomeCurrent(Process& p) {
     }
 }
 
-void Supervisor::reapChildren() {
-    while (auto reaped = control_.reapOne()) {
-        const ExitStatus status = reaped->status;
-        if (Process* p = table_.findByIncomingPid(reaped->pid)) {
-            // The new run of a reload died before it took over: the old one
-            // keeps serving, and the reload fails with the reason.
-            killPlan_.sweepGroup(reaped->pid, p->spec.killSignal, p->spec.killTimeout);
-            p->incoming->pid = 0;
-            abandonReload(*p, fmt::format("the new run exited with {} before it was ready",
-                                          status.describe()));
-        } else if (Process* p = findByPid(reaped->pid)) {
-            onExit(*p, status);
-        }
-        // Anything else is an orphan that was reparented to us (we are a
-        // subreaper): reaping it is all it needs, no zombie stays behind.
-    }
-}
-
-void Supervisor::onExit(Process& p, ExitStatus status) {
-    auto uptime = std::chrono::duration_cast<Millis>(loop_.now() - p.run.startedSteady);
-    pid_t pgid = p.run.pid;
-    p.lastPid = pgid;
-    p.run.pid = 0;
-    p.run.pidfdWatch.reset();
-    p.run.pidfd.reset();
-    p.timer.reset();
-    p.watchdogTimer.reset();
-    p.healthTimer.reset();
-    p.healthProbe.reset();
-    p.run.ready = false;
-    p.hasExited = true;
-    p.lastExit = status;
-    if (!p.spec.pidFile.empty()) {
-        ::unlink(p.spec.pidFile.c_str());
-    }
-    // What the app left in its process group (workers, a shell's children)
-    // goes with it: leftovers holding its port would break the restart.
-    killPlan_.sweepGroup(pgid, p.spec.killSignal, p.spec.killTimeout);
-    killPlan_.stopStrays(p);
-    emit(SupervisorEvent::Kind::Exited, p);
-    if (p.incoming) {
-        // Died during a reload: the new run, already up, takes over now
-        // rather than a restart starting a third one.
-        takeOver(p, fmt::format("the old run ended with {}", status.describe()));
-        return;
-    }
-    afterExit(p, status, uptime);
-}
-
-void Supervisor::afterExit(Process& p, ExitStatus status, Millis uptime) {
-    switch (p.pending) {
-        case Process::Pending::Remove:
-            remove(p);
-            return;
-        case Process::Pending::Halt:
-            p.state = ProcState::Stopped;
-            p.pending = Process::Pending::None;
-            emit(SupervisorEvent::Kind::Changed, p);
-            if (haltDone_ && runningCount() == 0) {
-                auto done = std::move(haltDone_);
-                haltDone_ = nullptr;
-                done();
-            }
-            return;
-        case Process::Pending::Restart:
-            p.restarts++;
-            p.history = {};
-            p.recentCrashes = 0;
-            relaunch(p);
-            finish(p);
-            return;
-        case Process::Pending::None:
-            break;
-    }
-
-    RestartDecision d = decideRestart(p.spec, p.history, status, uptime, loop_.now());
-    p.recentCrashes = d.recentCrashes;
-    if (d.crashLoopStarted) {
-        emit(SupervisorEvent::Kind::CrashLoop, p,
-             fmt::format("{} failures within {} s", d.recentCrashes,
-                         p.spec.crashLoopInterval.count() / 1000));
-        runAlert(p);
-    }
-    if (!d.restart) {
-        p.state = status.isClean() ? ProcState::Exited : ProcState::Failed;
-        p.reason = d.reason;
-        emit(SupervisorEvent::Kind::GaveUp, p, d.reason);
-        return;
-    }
-    p.restarts++;
-    // Even with no delay the relaunch goes through the loop, never straight
-    // from here: a child that exits as fast as it is spawned would otherwise
-    // keep reapChildren() busy for ever and starve D-Bus, signals and every
-    // other process (found by the 10 000-crash soak test).
-    p.state = p.history.crashLooping ? ProcState::CrashLooping : ProcState::Waiting;
-    auto fire = [this, &p] {
-        p.timer.reset();
-        relaunch(p);
-    };
-    p.timer = d.delay.count() == 0 ? loop_.addUrgent(fire) : loop_.addTimer(d.delay, fire);
-    emit(SupervisorEvent::Kind::Changed, p);
-}
-
-void Supervisor::relaunch(Process& p) {
-    try {
-        spawnRun(p);
-        emit(SupervisorEvent::Kind::Started, p);
-    } catch (const SupervisorError& e) {
-        p.state = ProcState::Failed;
-        p.reason = e.what();
-        emit(SupervisorEvent::Kind::GaveUp, p, p.reason);
-    }
-}
-
-void Supervisor::runAlert(Process& p) {
-    if (p.spec.alertCommand.empty()) {
-        return;
-    }
-    ProcessSpec alert;
-    alert.uid = p.spec.uid + "-alert";
-    alert.script = "/bin/sh";
-    alert.args = {"-c", p.spec.alertCommand};
-    alert.env = p.spec.env;
-    alert.workingDir = p.spec.workingDir;
-    SpawnRequest request;
-    request.spec = &alert;
-    request.extraEnv = {{"FOREVER_UID", p.spec.uid},
-                        {"FOREVER_EVENT", "crash-loop"},
-                        {"FOREVER_CRASHES", std::to_string(p.recentCrashes)}};
-    request.stdoutTo = options_.journal ? OutputTarget::Journal : OutputTarget::Null;
-    request.stderrTo = request.stdoutTo;
-    try {
-        // Not supervised: reapChildren() reaps it like any orphan.
-        control_.spawn(request);
-    } catch (const SpawnError& e) {
-        emit(SupervisorEvent::Kind::LogError, p, fmt::format("alert command: {}", e.what()));
-    }
-}
-
 void Supervisor::retire(const Process& p, Run run) {
     killPlan_.retire(p, run);
-    drainOutput(run);
+    launcher_.drainOutput(run);
 }
 void Supervisor::kill(Process& p, int signal) {
     if (!p.alive()) {
@@ -464,7 +186,7 @@ void Supervisor::stop(Process& p, Done done) {
     }
     // A stop while restarting wins: the old run dies and nothing replaces it.
     p.pending = Process::Pending::Remove;
-    emit(SupervisorEvent::Kind::Changed, p);
+    emit(Kind::Changed, p);
 }
 
 void Supervisor::restart(Process& p, Done done) {
@@ -488,7 +210,7 @@ void Supervisor::restart(Process& p, Done done) {
     p.state = ProcState::Restarting;
     p.pending = Process::Pending::Restart;
     killPlan_.beginStop(p);
-    emit(SupervisorEvent::Kind::Changed, p);
+    emit(Kind::Changed, p);
 }
 
 void Supervisor::finish(Process& p) {
@@ -504,14 +226,10 @@ void Supervisor::remove(Process& p) {
     p.timer.reset();
     p.pending = Process::Pending::None;
     p.state = ProcState::Stopped;
-    emit(SupervisorEvent::Kind::Removed, p);
-    for (auto& f : logPathsOf(p)) {
-        retiredLogFiles_.push_back(std::move(f));
-    }
+    emit(Kind::Removed, p);
+    logFiles_.retire(p);
     auto waiters = std::move(p.waiters);
-    if (p.run.capture && !p.run.capture->finished()) {
-        draining_.push_back(std::move(p.run.capture));
-    }
+    launcher_.drainOutput(p.run);
     // The later processes' indexes move down by one; that is not an event
     // (one per later process made a stopall of n processes O(n²)).
     table_.erase(p);
@@ -538,225 +256,16 @@ void Supervisor::halt(Done done) {
     }
 }
 
-std::string Supervisor::renderedSnapshot() const {
-    // Runs on every change, for the whole table, so it is text assembled
-    // from parts: the spec, which never changes after the start, is
-    // rendered once (starting 1000 processes took 115 s when every save
-    // converted and serialized every spec again).
-    std::string out = "[";
-    for (const auto& p : table_.entries()) {
-        auto cached = specJsonCache_.find(p.get());
-        if (cached == specJsonCache_.end()) {
-            cached = specJsonCache_.emplace(p.get(), specToJson(p->spec).dump()).first;
-        }
-        out += out.size() > 1 ? ",\n  {\"spec\": " : "\n  {\"spec\": ";
-        out += cached->second;
-        out += fmt::format(", \"state\": {}, \"restarts\": {}", json(toString(p->state)).dump(),
-                           p->restarts);
-        if (p->alive() && p->run.pidStartTime) {
-            out +=
-                fmt::format(", \"pid\": {}, \"pidStartTime\": {}", p->run.pid, p->run.pidStartTime);
-        }
-        if (p->incoming && p->incoming->pid > 0 && p->incoming->pidStartTime) {
-            out += fmt::format(", \"incomingPid\": {}, \"incomingPidStartTime\": {}",
-                               p->incoming->pid, p->incoming->pidStartTime);
-        }
-        out += "}";
-    }
-    out += "\n]";
-    return out;
-}
-
-std::vector<std::string> Supervisor::restore(const json& processes) {
-    std::vector<std::string> problems;
-    if (!processes.is_array()) {
-        problems.push_back("saved state: 'processes' is not a list");
-        return problems;
-    }
-    for (const auto& entry : processes) {
-        ProcessSpec spec;
-        try {
-            spec = specFromJson(entry.at("spec"));
-        } catch (const std::exception& e) {
-            problems.push_back(fmt::format("saved process skipped: {}", e.what()));
-            continue;
-        }
-        // A previous foreverd that died without stopping its children (kill
-        // -9 outside systemd) left them running (both runs, if it died in a
-        // reload): stop those first, so each app runs exactly once and its
-        // port is free for the new run.
-        for (auto [pidKey, startKey] :
-             {std::pair{"pid", "pidStartTime"}, std::pair{"incomingPid", "incomingPidStartTime"}}) {
-            if (entry.contains(pidKey) && entry.contains(startKey)) {
-                killPlan_.killLeftover(entry[pidKey].get<pid_t>(), entry[startKey].get<uint64_t>());
-            }
-        }
-        std::string state = entry.value("state", "running");
-        if (state == "exited") {
-            continue;  // it finished its work; nothing to bring back
-        }
-        unsigned restarts = entry.value("restarts", 0u);
-        std::string uid = spec.uid;
-        try {
-            Process& p = start(std::move(spec));
-            p.restarts = restarts;
-        } catch (const std::exception& e) {
-            problems.push_back(fmt::format("saved process '{}' not started: {}", uid, e.what()));
-        }
-    }
-    return problems;
-}
-
-void Supervisor::onNotify(Process& p, pid_t sender, const NotifyFields& fields) {
-    if (!p.alive()) {
-        return;
-    }
-    // Only the app and what it started (its process group, or its tree):
-    // the socket is abstract, so anyone on the machine could write to it.
-    if (p.incoming && killPlan_.belongsTo(*p.incoming, sender)) {
-        onIncomingNotify(p, fields);
-        return;
-    }
-    if (!killPlan_.belongsTo(p.run, sender)) {
-        return;
-    }
-    bool changed = false;
-    if (auto it = fields.find("STATUS"); it != fields.end() && it->second != p.run.statusText) {
-        p.run.statusText = it->second;
-        changed = true;
-    }
-    if (auto it = fields.find("READY"); it != fields.end() && it->second == "1" && !p.run.ready) {
-        p.run.ready = true;
-        if (p.state == ProcState::Starting) {
-            p.state = ProcState::Running;
-        }
-        emit(SupervisorEvent::Kind::Ready, p);
-        changed = true;
-    }
-    if (auto it = fields.find("WATCHDOG"); it != fields.end()) {
-        if (it->second == "1") {
-            armWatchdog(p);
-        } else if (it->second == "trigger") {
-            p.watchdogTimer = loop_.addTimer(Millis(0), [this, &p] {
-                p.watchdogTimer.reset();
-                emit(SupervisorEvent::Kind::Watchdog, p, "the app asked (WATCHDOG=trigger)");
-                killPlan_.signalRun(p, SIGKILL);
-            });
-        }
-    }
-    if (changed) {
-        emit(SupervisorEvent::Kind::Changed, p);
-    }
-}
-
-void Supervisor::armWatchdog(Process& p) {
-    if (p.spec.watchdogSec == 0 || !p.alive()) {
-        return;
-    }
-    p.watchdogTimer = loop_.addTimer(std::chrono::seconds(p.spec.watchdogSec), [this, &p] {
-        p.watchdogTimer.reset();
-        if (!p.alive() || p.pending != Process::Pending::None) {
-            return;
-        }
-        // Hung (or stopped): nothing short of SIGKILL is sure to end it.
-        emit(SupervisorEvent::Kind::Watchdog, p,
-             fmt::format("no WATCHDOG=1 for {} s", p.spec.watchdogSec));
-        killPlan_.signalRun(p, SIGKILL);
-    });
-}
-
-void Supervisor::scheduleHealthCheck(Process& p) {
-    std::string error;
-    auto url = parseHttpUrl(p.spec.healthUrl, error);
-    if (!url || !p.alive()) {
-        return;
-    }
-    const Millis interval = std::chrono::seconds(p.spec.healthInterval);
-    // The first check waits one interval: the app needs time to listen.
-    p.healthTimer = loop_.addTimer(interval, [this, &p, url = *url, interval] {
-        p.healthTimer.reset();
-        if (!p.alive() || p.pending != Process::Pending::None) {
-            return;
-        }
-        const Millis timeout = std::min<Millis>(interval, Millis(5000));
-        p.healthProbe = std::make_unique<HttpProbe>(
-            loop_, url, timeout, [this, &p](bool ok, const std::string& detail) {
-                // Safe here: the probe touches nothing after calling us.
-                p.healthProbe.reset();
-                if (!p.alive()) {
-                    return;
-                }
-                if (ok) {
-                    p.healthFailuresInRow = 0;
-                } else if (++p.healthFailuresInRow >= p.spec.healthFailures) {
-                    emit(SupervisorEvent::Kind::Unhealthy, p,
-                         fmt::format("{} failed health checks in a row (last: {})",
-                                     p.healthFailuresInRow, detail));
-                    p.healthFailuresInRow = 0;
-                    restart(p, {});
-                    return;
-                }
-                scheduleHealthCheck(p);
-            });
-    });
-}
-
-void Supervisor::startWatching(Process& p) {
-    std::filesystem::path root = p.spec.watchDirectory.empty()
-                                     ? std::filesystem::path(p.spec.script).parent_path()
-                                     : std::filesystem::path(p.spec.watchDirectory);
-    Process* raw = &p;
-    try {
-        p.watcher = std::make_unique<FileWatcher>(
-            loop_, root, p.spec.watchIgnorePatterns, Millis(300),
-            [this, raw](const std::string& changed) {
-                if (raw->pending != Process::Pending::None) {
-                    return;  // already stopping or restarting
-                }
-                emit(SupervisorEvent::Kind::FileChanged, *raw, changed);
-                restart(*raw, {});
-            });
-    } catch (const std::system_error& e) {
-        throw SupervisorError(SupervisorError::Code::InvalidArgument,
-                              fmt::format("cannot watch {}: {}", root.string(), e.what()));
-    }
-}
-
 std::vector<std::string> Supervisor::logPathsOf(const Process& p) const {
-    const ProcessSpec& s = p.spec;
-    std::vector<std::string> out;
-    for (const std::string* f : {&s.logFile, &s.outFile, &s.errFile}) {
-        if (!f->empty()) {
-            out.push_back(*f);
-        }
-    }
-    if (out.empty() && !options_.journal && !s.silent) {
-        out.push_back((options_.defaultLogDir / (s.uid + ".log")).string());
-    }
-    return out;
+    return logFiles_.pathsOf(p);
 }
 
 std::vector<std::string> Supervisor::cleanLogs() {
-    std::vector<LogOwner> owners;
-    for (const auto& p : table_.entries()) {
-        owners.push_back({logPathsOf(*p), p->state != ProcState::Exited &&
-                                              p->state != ProcState::Failed &&
-                                              p->state != ProcState::Stopped});
-    }
-    auto removed = forever::cleanLogs(owners, retiredLogFiles_, options_.defaultLogDir);
-    retiredLogFiles_.clear();
-    return removed;
+    return logFiles_.clean(table_);
 }
 
 void Supervisor::pruneLogs() {
-    for (auto& [path, weak] : logFiles_) {
-        if (auto file = weak.lock()) {
-            file->pruneOld();
-        }
-    }
-    std::erase_if(logFiles_, [](const auto& entry) { return entry.second.expired(); });
-    // Hourly is plenty for an age counted in days, and costs nothing idle.
-    pruneTimer_ = loop_.addTimer(std::chrono::hours(1), [this] { pruneLogs(); });
+    logFiles_.prune();
 }
 
 }  // namespace forever
