@@ -4,17 +4,18 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 
 #include "cli/args.hpp"
 #include "cli/bus_client.hpp"
-#include "cli/commands.hpp"
+#include "cli/help_text.hpp"
+#include "cli/option_table.hpp"
 #include "cli/process_view.hpp"
 #include "cli/table.hpp"
 #include "cli/user_config.hpp"
+#include "cli/verbs.hpp"
 #include "config.h"
 
 using namespace forever::cli;
@@ -27,15 +28,13 @@ namespace {
 int complete(const std::vector<std::string>& args) {
     const std::string what = args.size() > 1 ? args[1] : "";
     if (what == "actions") {
-        for (const auto& a : actionTable()) {
-            std::cout << a.name << "\n";
+        for (const auto& name : verbNames()) {
+            std::cout << name << "\n";
         }
     } else if (what == "options") {
         const std::string action = args.size() > 2 ? args[2] : "";
         for (const auto& o : optionTable()) {
-            bool applies = o.actions.empty() ||
-                           std::find(o.actions.begin(), o.actions.end(), action) != o.actions.end();
-            if (applies) {
+            if (appliesTo(o, action)) {
                 std::cout << o.longName << "\n";
                 if (!o.shortName.empty()) {
                     std::cout << o.shortName << "\n";
@@ -95,7 +94,7 @@ int main(int argc, char** argv) {
         if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
             out.width = ws.ws_col;
         }
-        return runAction(inv, out);
+        return runVerb(inv, out);
     } catch (const UsageError& e) {
         std::cerr << "foreverctl: " << e.what() << "\n";
         return kExitUsage;
