@@ -10,9 +10,8 @@
 
 #include "cli/args.hpp"
 #include "cli/bus_client.hpp"
+#include "cli/completion.hpp"
 #include "cli/help_text.hpp"
-#include "cli/option_table.hpp"
-#include "cli/process_view.hpp"
 #include "cli/table.hpp"
 #include "cli/user_config.hpp"
 #include "cli/verbs.hpp"
@@ -20,49 +19,16 @@
 
 using namespace forever::cli;
 
-namespace {
-
-// `foreverctl __complete actions|options [ACTION]|targets`: the words shell
-// completions offer, from the same tables the parser uses (and, for
-// targets, from the daemon), so completions never drift from the program.
-int complete(const std::vector<std::string>& args) {
-    const std::string what = args.size() > 1 ? args[1] : "";
-    if (what == "actions") {
-        for (const auto& name : verbNames()) {
-            std::cout << name << "\n";
-        }
-    } else if (what == "options") {
-        const std::string action = args.size() > 2 ? args[2] : "";
-        for (const auto& o : optionTable()) {
-            if (appliesTo(o, action)) {
-                std::cout << o.longName << "\n";
-                if (!o.shortName.empty()) {
-                    std::cout << o.shortName << "\n";
-                }
-            }
-        }
-    } else if (what == "targets") {
-        try {
-            BusClient client(false);
-            for (const auto& p : listProcesses(client)) {
-                std::cout << p.uid << "\n";
-            }
-        } catch (const std::exception&) {
-            // No daemon: nothing to offer, and nothing to print on a prompt.
-        }
-    }
-    return 0;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
     // `foreverctl list | head` must end quietly, not with SIGPIPE noise.
     std::signal(SIGPIPE, SIG_IGN);
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
         if (!args.empty() && args[0] == "__complete") {
-            return complete(args);
+            for (const auto& word : completionWords(args)) {
+                std::cout << word << "\n";
+            }
+            return 0;
         }
         Invocation inv = parseArgs(args);
         if (inv.version) {
