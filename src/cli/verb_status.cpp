@@ -11,6 +11,49 @@ namespace forever::cli {
 
 using nlohmann::json;
 
+namespace {
+
+// One process, one "name: value" line per fact, for a person to read.
+void printStatus(const ProcessView& p, int64_t now, const Output& out) {
+    auto row = [&](const char* name, const std::string& value) {
+        std::cout << fmt::format("{:>14}: {}\n", name, value);
+    };
+    std::cout << paint(fmt::format("[{}] {}", p.index, p.uid), "\x1b[1m", out.color) << "\n";
+    row("state", colorState(p.state, out.color) + (p.reason.empty() ? "" : " (" + p.reason + ")"));
+    std::string cmd = p.command.empty() ? p.script : p.command + " " + p.script;
+    for (const auto& a : p.args) {
+        cmd += " " + a;
+    }
+    row("command", cmd);
+    row("directory", p.workingDirectory);
+    if (!p.statusText.empty()) {
+        row("status", p.statusText);
+    }
+    row("pid", displayPid(p));
+    row("uptime", p.pid ? formatUptime(p.uptimeMs(now)) : "-");
+    row("restarts", fmt::format("{} ({} recent crashes)", p.restarts, p.recentCrashes));
+    if (p.exitSignal) {
+        row("last exit", fmt::format("signal {}", signalName(p.exitSignal)));
+    } else if (p.exitCode >= 0) {
+        row("last exit", fmt::format("exit code {}", p.exitCode));
+    }
+    if (p.samples > 0) {
+        row("cpu", fmt::format("{:.1f}% now, {:.1f}% average of {} samples", p.cpu, p.cpuAverage,
+                               p.samples));
+        row("memory",
+            fmt::format("{} now, {} average{}", formatBytes(p.memory), formatBytes(p.memoryAverage),
+                        p.maxMemory ? ", limit " + formatBytes(p.maxMemory) : ""));
+    }
+    auto files = logFilesOf(p);
+    std::string logs;
+    for (const auto& f : files) {
+        logs += (logs.empty() ? "" : ", ") + f;
+    }
+    row("logs", logs.empty() ? "journal (foreverctl logs " + p.uid + ")" : logs);
+}
+
+}  // namespace
+
 int runStatus(const Invocation& inv, const Output& out) {
     const std::string& target = inv.operands.front();
     BusClient client(inv.system);
@@ -32,42 +75,7 @@ int runStatus(const Invocation& inv, const Output& out) {
             std::cout << "\n";
         }
         first = false;
-        auto row = [&](const char* name, const std::string& value) {
-            std::cout << fmt::format("{:>14}: {}\n", name, value);
-        };
-        std::cout << paint(fmt::format("[{}] {}", p->index, p->uid), "\x1b[1m", out.color) << "\n";
-        row("state",
-            colorState(p->state, out.color) + (p->reason.empty() ? "" : " (" + p->reason + ")"));
-        std::string cmd = p->command.empty() ? p->script : p->command + " " + p->script;
-        for (const auto& a : p->args) {
-            cmd += " " + a;
-        }
-        row("command", cmd);
-        row("directory", p->workingDirectory);
-        if (!p->statusText.empty()) {
-            row("status", p->statusText);
-        }
-        row("pid", displayPid(*p));
-        row("uptime", p->pid ? formatUptime(p->uptimeMs(now)) : "-");
-        row("restarts", fmt::format("{} ({} recent crashes)", p->restarts, p->recentCrashes));
-        if (p->exitSignal) {
-            row("last exit", fmt::format("signal {}", signalName(p->exitSignal)));
-        } else if (p->exitCode >= 0) {
-            row("last exit", fmt::format("exit code {}", p->exitCode));
-        }
-        if (p->samples > 0) {
-            row("cpu", fmt::format("{:.1f}% now, {:.1f}% average of {} samples", p->cpu,
-                                   p->cpuAverage, p->samples));
-            row("memory", fmt::format("{} now, {} average{}", formatBytes(p->memory),
-                                      formatBytes(p->memoryAverage),
-                                      p->maxMemory ? ", limit " + formatBytes(p->maxMemory) : ""));
-        }
-        auto files = logFilesOf(*p);
-        std::string logs;
-        for (const auto& f : files) {
-            logs += (logs.empty() ? "" : ", ") + f;
-        }
-        row("logs", logs.empty() ? "journal (foreverctl logs " + p->uid + ")" : logs);
+        printStatus(*p, now, out);
     }
     if (out.json) {
         printJson(list);
