@@ -41,6 +41,17 @@ void ForeverService::onEvent(const SupervisorEvent& e) {
     }
 }
 
+void ForeverService::announceMetrics() {
+    try {
+        const auto nowUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+        emitMetricsSampled(static_cast<uint64_t>(nowUs));
+    } catch (const sdbus::Error&) {
+        // A lost connection: as in onEvent, BusAttachment reports it.
+    }
+}
+
 void ForeverService::publish(const SupervisorEvent& e) {
     Process& p = *e.process;
     const std::string& uid = p.spec.uid;

@@ -34,6 +34,8 @@ class ForeverService final
     void setAccessPolicy(const AccessPolicy* access) { access_ = access; }
     // Figures from the metrics sampler, by uid.
     ProcessFigures& figuresFor(const std::string& uid) { return figures_[uid]; }
+    // Manager.MetricsSampled: the figures of every process just changed.
+    void announceMetrics();
 
   private:
     // The D-Bus side of an event: objects and signals.
