@@ -294,6 +294,17 @@ std::vector<ProcessRow> ForeverService::List() {
     });
 }
 
+std::map<std::string, uint64_t> ForeverService::ListCPUUsageNSec() {
+    return guarded([&] {
+        std::map<std::string, uint64_t> out;
+        for (const auto& p : supervisor_.processes()) {
+            auto it = figures_.find(p->spec.uid);
+            out[p->spec.uid] = it == figures_.end() ? 0 : it->second.cpuNsec;
+        }
+        return out;
+    });
+}
+
 std::vector<sdbus::ObjectPath> ForeverService::Find(const std::string& target) {
     return guarded([&] {
         std::vector<sdbus::ObjectPath> out;
