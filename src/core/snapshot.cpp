@@ -1,5 +1,5 @@
-// The persisted form of the table (what StateStore writes after every
-// change) and bringing it back when foreverd starts again.
+// The persisted form of the table (one record per process, what the state
+// journal keeps) and bringing it back when foreverd starts again.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -10,30 +10,35 @@ namespace forever {
 
 using nlohmann::json;
 
+std::string Supervisor::renderedRecord(const Process& p) const {
+    // Runs on every change of a process, so it is text assembled from
+    // parts: the spec, which never changes after the start, is rendered once
+    // (starting 1000 processes took 115 s when every save converted and
+    // serialized every spec again).
+    auto cached = specJsonCache_.find(&p);
+    if (cached == specJsonCache_.end()) {
+        cached = specJsonCache_.emplace(&p, specToJson(p.spec).dump()).first;
+    }
+    std::string out = "{\"spec\": ";
+    out += cached->second;
+    out += fmt::format(", \"state\": {}, \"restarts\": {}", json(toString(p.state)).dump(),
+                       p.restarts);
+    if (p.alive() && p.run.pidStartTime) {
+        out += fmt::format(", \"pid\": {}, \"pidStartTime\": {}", p.run.pid, p.run.pidStartTime);
+    }
+    if (p.incoming && p.incoming->pid > 0 && p.incoming->pidStartTime) {
+        out += fmt::format(", \"incomingPid\": {}, \"incomingPidStartTime\": {}", p.incoming->pid,
+                           p.incoming->pidStartTime);
+    }
+    out += "}";
+    return out;
+}
+
 std::string Supervisor::renderedSnapshot() const {
-    // Runs on every change, for the whole table, so it is text assembled
-    // from parts: the spec, which never changes after the start, is
-    // rendered once (starting 1000 processes took 115 s when every save
-    // converted and serialized every spec again).
     std::string out = "[";
     for (const auto& p : table_.entries()) {
-        auto cached = specJsonCache_.find(p.get());
-        if (cached == specJsonCache_.end()) {
-            cached = specJsonCache_.emplace(p.get(), specToJson(p->spec).dump()).first;
-        }
-        out += out.size() > 1 ? ",\n  {\"spec\": " : "\n  {\"spec\": ";
-        out += cached->second;
-        out += fmt::format(", \"state\": {}, \"restarts\": {}", json(toString(p->state)).dump(),
-                           p->restarts);
-        if (p->alive() && p->run.pidStartTime) {
-            out +=
-                fmt::format(", \"pid\": {}, \"pidStartTime\": {}", p->run.pid, p->run.pidStartTime);
-        }
-        if (p->incoming && p->incoming->pid > 0 && p->incoming->pidStartTime) {
-            out += fmt::format(", \"incomingPid\": {}, \"incomingPidStartTime\": {}",
-                               p->incoming->pid, p->incoming->pidStartTime);
-        }
-        out += "}";
+        out += out.size() > 1 ? ",\n  " : "\n  ";
+        out += renderedRecord(*p);
     }
     out += "\n]";
     return out;
@@ -46,37 +51,43 @@ std::vector<std::string> Supervisor::restore(const json& processes) {
         return problems;
     }
     for (const auto& entry : processes) {
-        ProcessSpec spec;
-        try {
-            spec = specFromJson(entry.at("spec"));
-        } catch (const std::exception& e) {
-            problems.push_back(fmt::format("saved process skipped: {}", e.what()));
-            continue;
-        }
-        // A previous foreverd that died without stopping its children (kill
-        // -9 outside systemd) left them running (both runs, if it died in a
-        // reload): stop those first, so each app runs exactly once and its
-        // port is free for the new run.
-        for (auto [pidKey, startKey] :
-             {std::pair{"pid", "pidStartTime"}, std::pair{"incomingPid", "incomingPidStartTime"}}) {
-            if (entry.contains(pidKey) && entry.contains(startKey)) {
-                killPlan_.killLeftover(entry[pidKey].get<pid_t>(), entry[startKey].get<uint64_t>());
-            }
-        }
-        std::string state = entry.value("state", "running");
-        if (state == "exited") {
-            continue;  // it finished its work; nothing to bring back
-        }
-        unsigned restarts = entry.value("restarts", 0u);
-        std::string uid = spec.uid;
-        try {
-            Process& p = start(std::move(spec));
-            p.restarts = restarts;
-        } catch (const std::exception& e) {
-            problems.push_back(fmt::format("saved process '{}' not started: {}", uid, e.what()));
+        if (auto problem = restoreRecord(entry)) {
+            problems.push_back(std::move(*problem));
         }
     }
     return problems;
+}
+
+std::optional<std::string> Supervisor::restoreRecord(const json& entry) {
+    ProcessSpec spec;
+    try {
+        spec = specFromJson(entry.at("spec"));
+    } catch (const std::exception& e) {
+        return fmt::format("saved process skipped: {}", e.what());
+    }
+    // A previous foreverd that died without stopping its children (kill
+    // -9 outside systemd) left them running (both runs, if it died in a
+    // reload): stop those first, so each app runs exactly once and its
+    // port is free for the new run.
+    for (auto [pidKey, startKey] :
+         {std::pair{"pid", "pidStartTime"}, std::pair{"incomingPid", "incomingPidStartTime"}}) {
+        if (entry.contains(pidKey) && entry.contains(startKey)) {
+            killPlan_.killLeftover(entry[pidKey].get<pid_t>(), entry[startKey].get<uint64_t>());
+        }
+    }
+    std::string state = entry.value("state", "running");
+    if (state == "exited") {
+        return std::nullopt;  // it finished its work; nothing to bring back
+    }
+    unsigned restarts = entry.value("restarts", 0u);
+    std::string uid = spec.uid;
+    try {
+        Process& p = start(std::move(spec));
+        p.restarts = restarts;
+    } catch (const std::exception& e) {
+        return fmt::format("saved process '{}' not started: {}", uid, e.what());
+    }
+    return std::nullopt;
 }
 
 }  // namespace forever

@@ -99,6 +99,11 @@ size_t Supervisor::runningCount() const {
 }
 
 Process& Supervisor::start(ProcessSpec spec) {
+    prepare(spec);
+    return startPrepared(std::move(spec));
+}
+
+void Supervisor::prepare(ProcessSpec& spec) const {
     if (spec.uid.empty()) {
         spec.uid = table_.generateUid();
     }
@@ -114,6 +119,9 @@ Process& Supervisor::start(ProcessSpec spec) {
         throw SupervisorError(SupervisorError::Code::AlreadyExists,
                               fmt::format("a process with uid '{}' already exists", spec.uid));
     }
+}
+
+Process& Supervisor::startPrepared(ProcessSpec spec) {
     auto owned = std::make_unique<Process>();
     Process& p = *owned;
     p.spec = std::move(spec);

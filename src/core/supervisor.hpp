@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,11 @@ class Supervisor {
 
     // Validates and starts a new process (uid generated when empty).
     Process& start(ProcessSpec spec);
+    // start() in two steps, so a batch is validated whole before any spawn:
+    // prepare() fills in the defaults (uid, command) and throws what start()
+    // would for an invalid spec or a taken uid; startPrepared() spawns.
+    void prepare(ProcessSpec& spec) const;
+    Process& startPrepared(ProcessSpec spec);
     // Stops and removes; `done` runs once it is gone.
     void stop(Process& process, Done done);
     // Stops (if running) and starts it again; `done` runs once the new run
@@ -93,9 +99,14 @@ class Supervisor {
     // (plus the pids, so a restarted daemon can stop leftovers of its
     // previous life).
     std::string renderedSnapshot() const;
+    // One process's record in that array (what the state journal keeps
+    // per process).
+    std::string renderedRecord(const Process& process) const;
     // Starts again what a rendered snapshot describes; returns messages about
     // entries that could not be restored (never silently dropped).
     std::vector<std::string> restore(const nlohmann::json& processes);
+    // The same for one record; the message when it could not be restored.
+    std::optional<std::string> restoreRecord(const nlohmann::json& record);
 
     const std::vector<std::unique_ptr<Process>>& processes() const;
     std::vector<Process*> resolve(const std::string& target, const std::string& cwd = {}) const;

@@ -97,23 +97,6 @@ void ForeverService::publish(const SupervisorEvent& e) {
     }
 }
 
-sdbus::ObjectPath ForeverService::Start(const std::map<std::string, sdbus::Variant>& spec) {
-    return guarded([&] {
-        nlohmann::json object = specDefaults_;
-        object.update(specVariantsToJson(spec));
-        if (access_) {
-            access_->prepareStart(getObject(), object);
-        }
-        if (!object.contains("env")) {
-            // A caller that sends no environment gets the daemon's, as a
-            // forever monitor would pass its own to the child.
-            object["env"] = defaultEnv_;
-        }
-        Process& p = supervisor_.start(specFromJson(object));
-        return sdbus::ObjectPath(processObjectPath(p.spec.uid));
-    });
-}
-
 std::vector<Process*> ForeverService::controllable(const std::vector<Process*>& all, bool strict) {
     if (!access_) {
         return all;

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <sdbus-c++/sdbus-c++.h>
+
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -11,6 +13,7 @@
 #include "daemon/journal_events.hpp"
 #include "daemon/process_object.hpp"
 #include "daemon/process_properties.hpp"
+#include "daemon/state_saver.hpp"
 #include "manager_adaptor.h"
 
 namespace forever {
@@ -32,6 +35,9 @@ class ForeverService final
     void setSpecDefaults(nlohmann::json defaults) { specDefaults_ = std::move(defaults); }
     // Who may control which process (system mode); unset: everyone.
     void setAccessPolicy(const AccessPolicy* access) { access_ = access; }
+    // Start and StartMany reply once their records are saved by `saver`
+    // (unset: at once).
+    void setStateSaver(StateSaver* saver) { saver_ = saver; }
     // Figures from the metrics sampler, by uid.
     ProcessFigures& figuresFor(const std::string& uid) { return figures_[uid]; }
     // Manager.MetricsSampled: the figures of every process just changed.
@@ -40,7 +46,17 @@ class ForeverService final
   private:
     // The D-Bus side of an event: objects and signals.
     void publish(const SupervisorEvent& e);
-    sdbus::ObjectPath Start(const std::map<std::string, sdbus::Variant>& spec) override;
+    // start_calls.cpp
+    void Start(sdbus::Result<sdbus::ObjectPath>&& result,
+               std::map<std::string, sdbus::Variant> spec) override;
+    void StartMany(
+        sdbus::Result<std::vector<sdbus::Struct<sdbus::ObjectPath, std::string>>>&& result,
+        std::vector<std::map<std::string, sdbus::Variant>> specs) override;
+    // A caller's spec with the daemon's defaults and the access policy's
+    // say, validated as start() would.
+    ProcessSpec preparedSpec(const std::map<std::string, sdbus::Variant>& spec);
+    // Runs `reply` once what was changed so far is on disk.
+    void replyWhenSaved(std::function<void()> reply);
     void Stop(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void Restart(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void StopAll(sdbus::Result<std::vector<std::string>>&& result) override;
@@ -70,6 +86,7 @@ class ForeverService final
     std::map<std::string, ProcessFigures> figures_;
     nlohmann::json specDefaults_ = nlohmann::json::object();
     const AccessPolicy* access_ = nullptr;
+    StateSaver* saver_ = nullptr;
     // The processes of `all` the caller may control; with `strict`, any
     // other one is an AccessDenied error instead of being left out.
     std::vector<Process*> controllable(const std::vector<Process*>& all, bool strict);

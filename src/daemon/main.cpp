@@ -24,7 +24,8 @@
 #include "config.h"
 #include "core/environment.hpp"
 #include "core/spawner.hpp"
-#include "core/state_store.hpp"
+#include "core/state_journal.hpp"
+#include "core/state_migration.hpp"
 #include "core/supervisor.hpp"
 #include "daemon/access_policy.hpp"
 #include "daemon/bus_attachment.hpp"
@@ -179,7 +180,9 @@ int run(const Options& options) {
 
     bool journal = journaldAvailable();
     JournalEvents events(journal);
-    StateStore store(options.stateDir);
+    StateJournal stateJournal(options.stateDir);
+    // Read before anything runs: the writer's thread owns the journal after.
+    auto saved = openStateJournal(stateJournal, options.stateDir);
     std::unique_ptr<ForeverService> service;
 
     SupervisorOptions supervisorOptions;
@@ -193,8 +196,11 @@ int run(const Options& options) {
         status.running(supervisorPtr->runningCount(), supervisorPtr->processes().size());
     };
     StateSaver saver(
-        loop, store, options.stateDir.string(),
-        {.render = [&] { return supervisorPtr->renderedSnapshot(); },
+        loop, std::move(stateJournal), options.stateDir.string(),
+        {.render = [&](const std::string& uid) -> std::optional<std::string> {
+             const Process* p = supervisorPtr->findByUid(uid);
+             return p ? std::optional(supervisorPtr->renderedRecord(*p)) : std::nullopt;
+         },
          // Here, after the iteration, not in the event handler: Removed
          // comes before the process leaves the table, so a count taken
          // then would still include it.
@@ -217,7 +223,9 @@ int run(const Options& options) {
         } else if (event.kind == SupervisorEvent::Kind::Removed) {
             trimmer.removed(tableSize - 1);  // Removed comes before it leaves
         }
-        saver.changed();
+        if (event.process) {
+            saver.changed(event.process->spec.uid);
+        }
     });
     supervisorPtr = &supervisor;
 
@@ -233,6 +241,7 @@ int run(const Options& options) {
     service =
         std::make_unique<ForeverService>(*connection, supervisor, events, currentEnvironment());
     service->setSpecDefaults(options.specDefaults);
+    service->setStateSaver(&saver);
     AccessPolicy access(options.system);
     service->setAccessPolicy(&access);
     MetricsSampler sampler(
@@ -253,7 +262,7 @@ int run(const Options& options) {
         events.daemonMessage(exitCode == 0 ? LOG_INFO : LOG_ERR,
                              why + ": stopping every supervised process");
         supervisor.halt([&, exitCode] {
-            saver.saveNow();
+            saver.drain();
             loop.exit(exitCode);
         });
     };
@@ -264,15 +273,21 @@ int run(const Options& options) {
         beginHalt(3, "lost the bus connection (" + why + ")");
     });
 
-    auto loaded = store.load();
-    if (!loaded.error.empty()) {
-        events.daemonMessage(LOG_CRIT, loaded.error);
+    for (const auto& problem : saved.problems) {
+        events.daemonMessage(LOG_CRIT, problem);
     }
-    if (!loaded.processes.is_null()) {
-        for (const auto& problem : supervisor.restore(loaded.processes)) {
-            events.daemonMessage(LOG_ERR, problem);
+    for (const auto& notice : saved.notices) {
+        events.daemonMessage(LOG_NOTICE, notice);
+    }
+    for (const auto& [key, record] : saved.records) {
+        if (auto problem = supervisor.restoreRecord(record)) {
+            events.daemonMessage(LOG_ERR, *problem);
         }
+        // Rewritten as restored (new pids), or erased when it was not (an
+        // exited app, a migrated key, a spec that no longer starts).
+        saver.changed(key);
     }
+    saved.records.clear();
 
     try {
         connection->requestName(kBusName);

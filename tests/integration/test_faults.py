@@ -4,7 +4,6 @@ the state and the log files. (kill -9 and SIGSTOP of foreverd under the real
 user manager are in test_systemd_unit.py; kill -9 and restore in
 test_state_restore.py.)"""
 
-import json
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 from forever_harness import (Env, Skip, descendants_with_arg, ensure_sandbox,  # noqa: E402
                              pid_alive, run, sandboxed, wait_for)
+from state_file import saved_processes  # noqa: E402
 
 ensure_sandbox()
 
@@ -28,8 +28,12 @@ def said(*needles):
                                for e in entries)
 
 
-def state_file(env):
-    return os.path.join(env.state_home, 'forever', 'processes.json')
+def state_dir(env):
+    return os.path.join(env.state_home, 'forever')
+
+
+def saved_uids(env):
+    return sorted(p['spec']['uid'] for p in saved_processes(state_dir(env)))
 
 
 def test_bus_daemon_gone_foreverd_stops_cleanly_and_a_successor_restores():
@@ -50,8 +54,7 @@ def test_bus_daemon_gone_foreverd_stops_cleanly_and_a_successor_restores():
         assert not any(pid_alive(p) for p in before.values())
         env.wait_journal(what='the bus loss said',
                          predicate=said('lost the bus connection'))
-        saved = json.load(open(state_file(env)))
-        assert sorted(p['spec']['uid'] for p in saved['processes']) == ['bus-a', 'bus-b']
+        assert saved_uids(env) == ['bus-a', 'bus-b']
 
         env._stop_bus()
         env._start_bus()
@@ -94,8 +97,8 @@ def test_disk_full_state_and_logs_apps_keep_running_nothing_corrupted():
         env.start_daemon()
         app = env.fixture('talker.js')
         env.ctl('start', '--uid', 'early', app)
-        wait_for(lambda: os.path.exists(state_file(env)), what='the state saved')
-        good = open(state_file(env)).read()
+        good = saved_processes(state_dir(env))
+        assert saved_uids(env) == ['early']
 
         filler = fill(env.state_home)
         out = os.path.join(logs, 'late.log')
@@ -108,9 +111,10 @@ def test_disk_full_state_and_logs_apps_keep_running_nothing_corrupted():
                          predicate=said('cannot save state', 'No space left'))
         env.wait_journal(what='the failed log write reported', timeout=15,
                          predicate=said(out, 'No space left'))
-        # The last good state is intact (not truncated, not half-written).
-        assert open(state_file(env)).read() == good
-        assert not os.path.exists(state_file(env) + '.tmp')
+        # The last good state is intact (what was committed reads back the
+        # same: a failed append's partial tail is uncommitted, cut off).
+        assert saved_processes(state_dir(env)) == good
+        assert not [n for n in os.listdir(state_dir(env)) if n.endswith('.tmp')]
         time.sleep(1)
         again = {p['uid']: p for p in env.ctl_json('list')}
         assert again['late']['pid'] == late['pid'] and again['late']['state'] == 'running'
@@ -119,9 +123,8 @@ def test_disk_full_state_and_logs_apps_keep_running_nothing_corrupted():
         os.unlink(filler)
         # The retry saves the table without any new event, and the log file
         # takes lines again, with the number of bytes it missed on record.
-        wait_for(lambda: 'late' in open(state_file(env)).read(), timeout=10,
+        wait_for(lambda: 'late' in saved_uids(env), timeout=10,
                  what='the state saved again once there is room')
-        json.load(open(state_file(env)))
         env.wait_journal(what='recovery said', timeout=10,
                          predicate=said('state saved', 'again'))
         env.wait_journal(what='dropped bytes accounted', timeout=10,

@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 from forever_harness import (Env, descendants_with_arg, ensure_sandbox, pid_alive,  # noqa: E402
                              run, wait_for)
+from state_file import journal_path, saved_processes  # noqa: E402
 
 ensure_sandbox()
 
@@ -20,8 +21,13 @@ def instances(script):
     return descendants_with_arg(script)
 
 
-def state_file(env):
-    return os.path.join(env.state_home, 'forever', 'processes.json')
+def state_dir(env):
+    return os.path.join(env.state_home, 'forever')
+
+
+def legacy_file(env):
+    """Where a foreverd from before the journal saved its whole table."""
+    return os.path.join(state_dir(env), 'processes.json')
 
 
 def test_kill9_then_restore_exactly_once():
@@ -34,9 +40,11 @@ def test_kill9_then_restore_exactly_once():
         env.ctl('stop', 'gone')
         before = {p['uid']: p['pid'] for p in env.ctl_json('list')}
         assert sorted(before) == ['one', 'three', 'two']
-        saved = json.load(open(state_file(env)))
-        assert saved['version'] == 1 and len(saved['processes']) == 3
-        assert os.stat(os.path.dirname(state_file(env))).st_mode & 0o777 == 0o700
+        # Start replies once the record is on disk: no wait needed.
+        saved = saved_processes(state_dir(env))
+        assert sorted(p['spec']['uid'] for p in saved) == ['one', 'three', 'two'], saved
+        assert all(p['pid'] == before[p['spec']['uid']] for p in saved), saved
+        assert os.stat(state_dir(env)).st_mode & 0o777 == 0o700
 
         d.kill9()
         # The apps outlive a SIGKILLed daemon (as under systemd without a
@@ -66,14 +74,14 @@ def test_clean_stop_then_restore():
         new = env.ctl_json('list')
         assert len(new) == 1 and new[0]['uid'] == 'keep' and new[0]['state'] == 'running'
         assert new[0]['workingDir'] == old['workingDir'] and new[0]['script'] == old['script']
-        saved = json.load(open(state_file(env)))['processes'][0]['spec']
+        saved = saved_processes(state_dir(env))[0]['spec']
         assert saved['max'] == 7 and saved['killSignal'] == 'SIGINT'
         assert instances(app) == [new[0]['pid']]
 
 
 def test_corrupt_state_is_reported_and_kept():
     with Env(journal=True) as env:
-        path = state_file(env)
+        path = legacy_file(env)
         os.makedirs(os.path.dirname(path), mode=0o700)
         with open(path, 'w') as f:
             f.write('{"version": 1, "processes": [{"spec": {"script": "/x.js"')  # half-written
@@ -86,13 +94,33 @@ def test_corrupt_state_is_reported_and_kept():
         assert any('unreadable' in e['MESSAGE'] and kept[0] in e['MESSAGE'] for e in entries), entries
         # And the daemon keeps working and saving.
         env.ctl('start', '--uid', 'fresh', env.fixture('forever_app.js'))
-        wait_for(lambda: json.load(open(path))['processes'][0]['spec']['uid'] == 'fresh',
-                 what='the new table to be saved')
+        assert [p['spec']['uid'] for p in saved_processes(state_dir(env))] == ['fresh']
+
+
+def test_corrupt_journal_is_reported_and_kept():
+    with Env(journal=True) as env:
+        d = env.start_daemon()
+        app = env.fixture('forever_app.js')
+        for uid in ('first', 'second'):
+            env.ctl('start', '--uid', uid, app, uid)
+        d.kill9()
+        path = journal_path(state_dir(env))
+        text = open(path).read()
+        # A flipped byte inside a committed batch: corruption, not a crash.
+        at = text.index('"first"')
+        open(path, 'w').write(text[:at] + '"fir5t"' + text[at + len('"first"'):])
+        env.start_daemon()
+        kept = [n for n in os.listdir(state_dir(env)) if n.startswith('state.journal.corrupt-')]
+        assert len(kept) == 1, os.listdir(state_dir(env))
+        entries = env.wait_journal(SYSLOG_IDENTIFIER='foreverd', PRIORITY='2')
+        assert any('corrupt' in e['MESSAGE'] for e in entries), entries
+        # The readable record comes back; the corrupt one is reported, not guessed.
+        assert [p['uid'] for p in env.ctl_json('list')] == ['second']
 
 
 def test_unrestorable_entry_is_reported_not_dropped_silently():
     with Env(journal=True) as env:
-        path = state_file(env)
+        path = legacy_file(env)
         os.makedirs(os.path.dirname(path), mode=0o700)
         good = {'spec': {'uid': 'ok', 'script': env.fixture('forever_app.js'), 'command': 'node',
                          'workingDir': env.home}, 'state': 'running', 'restarts': 2}
@@ -105,6 +133,32 @@ def test_unrestorable_entry_is_reported_not_dropped_silently():
         entries = env.wait_journal(SYSLOG_IDENTIFIER='foreverd',
                                    predicate=lambda es: any('bogus' in e['MESSAGE'] for e in es))
         assert entries
+
+
+def test_processes_json_of_an_older_foreverd_is_migrated_once():
+    with Env(journal=True) as env:
+        path = legacy_file(env)
+        os.makedirs(os.path.dirname(path), mode=0o700)
+        app = env.fixture('forever_app.js')
+        old = [{'spec': {'uid': uid, 'script': app, 'command': 'node', 'workingDir': env.home,
+                         'args': [uid]}, 'state': 'running', 'restarts': n}
+               for n, uid in enumerate(('m1', 'm2', 'm3'))]
+        old.append({'spec': {'uid': 'done', 'script': app, 'command': 'node',
+                             'workingDir': env.home}, 'state': 'exited', 'restarts': 0})
+        json.dump({'version': 1, 'processes': old}, open(path, 'w'))
+        d = env.start_daemon()
+        listed = env.ctl_json('list')
+        assert [(p['uid'], p['restarts']) for p in listed] == [('m1', 0), ('m2', 1), ('m3', 2)]
+        assert not os.path.exists(path) and os.path.exists(path + '.migrated')
+        env.wait_journal(SYSLOG_IDENTIFIER='foreverd',
+                         predicate=lambda es: any('migrated 4 process' in e['MESSAGE']
+                                                  for e in es))
+        # The journal holds the restored runs (new pids), not the exited app.
+        wait_for(lambda: [(p['spec']['uid'], p.get('pid')) for p in saved_processes(state_dir(env))]
+                 == [(p['uid'], p['pid']) for p in listed], what='the restored runs saved')
+        assert d.stop() == 0
+        env.start_daemon()
+        assert [p['uid'] for p in env.ctl_json('list')] == ['m1', 'm2', 'm3']
 
 
 if __name__ == '__main__':

@@ -1,0 +1,105 @@
+// Manager.Start and Manager.StartMany: a spec as the caller sent it, made
+// whole with the daemon's defaults, validated, started, and answered once
+// its record is durable (so an answered start survives a kill -9).
+#include <fmt/format.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <unordered_set>
+
+#include "core/process_spec.hpp"
+#include "daemon/dbus_errors.hpp"
+#include "daemon/forever_service.hpp"
+#include "daemon/spec_from_dbus.hpp"
+
+namespace forever {
+
+using dbus_errors::guarded;
+
+ProcessSpec ForeverService::preparedSpec(const std::map<std::string, sdbus::Variant>& spec) {
+    nlohmann::json object = specDefaults_;
+    object.update(specVariantsToJson(spec));
+    if (access_) {
+        access_->prepareStart(getObject(), object);
+    }
+    if (!object.contains("env")) {
+        // A caller that sends no environment gets the daemon's, as a
+        // forever monitor would pass its own to the child.
+        object["env"] = defaultEnv_;
+    }
+    auto prepared = specFromJson(object);
+    supervisor_.prepare(prepared);
+    return prepared;
+}
+
+void ForeverService::replyWhenSaved(std::function<void()> reply) {
+    if (!saver_) {
+        reply();
+        return;
+    }
+    // A failed write is logged by the saver and retried; the caller is not
+    // kept waiting for a disk that may never come back.
+    saver_->whenSaved([reply = std::move(reply)](std::error_code) { reply(); });
+}
+
+void ForeverService::Start(sdbus::Result<sdbus::ObjectPath>&& result,
+                           std::map<std::string, sdbus::Variant> spec) {
+    guarded([&] {
+        Process& p = supervisor_.startPrepared(preparedSpec(spec));
+        // sdbus::Result is move-only; std::function needs a copy.
+        auto pending = std::make_shared<sdbus::Result<sdbus::ObjectPath>>(std::move(result));
+        replyWhenSaved([pending, path = sdbus::ObjectPath(processObjectPath(p.spec.uid))] {
+            pending->returnResults(path);
+        });
+    });
+}
+
+void ForeverService::StartMany(
+    sdbus::Result<std::vector<sdbus::Struct<sdbus::ObjectPath, std::string>>>&& result,
+    std::vector<std::map<std::string, sdbus::Variant>> specs) {
+    guarded([&] {
+        // All or none: every spec is checked before the first spawn.
+        std::vector<ProcessSpec> prepared;
+        prepared.reserve(specs.size());
+        std::unordered_set<std::string> uids;
+        for (size_t i = 0; i < specs.size(); ++i) {
+            try {
+                auto spec = preparedSpec(specs[i]);
+                // A generated uid (4 random characters) can repeat within a
+                // big batch: draw again; a given one given twice is an error.
+                const bool generated = !specs[i].count("uid");
+                for (int draw = 0; generated && uids.count(spec.uid) && draw < 100; ++draw) {
+                    spec = preparedSpec(specs[i]);
+                }
+                if (!uids.insert(spec.uid).second) {
+                    throw sdbus::Error(dbus_errors::kAlreadyExists,
+                                       fmt::format("uid '{}' is given twice", spec.uid));
+                }
+                prepared.push_back(std::move(spec));
+            } catch (...) {
+                auto error = dbus_errors::toDbusError(std::current_exception());
+                throw sdbus::Error(error.getName(),
+                                   fmt::format("spec {}: {}", i, error.getMessage()));
+            }
+        }
+        std::vector<sdbus::Struct<sdbus::ObjectPath, std::string>> results;
+        results.reserve(prepared.size());
+        for (auto& spec : prepared) {
+            try {
+                Process& p = supervisor_.startPrepared(std::move(spec));
+                results.emplace_back(sdbus::ObjectPath(processObjectPath(p.spec.uid)), "");
+            } catch (...) {
+                results.emplace_back(
+                    sdbus::ObjectPath("/"),
+                    dbus_errors::toDbusError(std::current_exception()).getMessage());
+            }
+        }
+        auto pending = std::make_shared<
+            sdbus::Result<std::vector<sdbus::Struct<sdbus::ObjectPath, std::string>>>>(
+            std::move(result));
+        replyWhenSaved(
+            [pending, results = std::move(results)] { pending->returnResults(results); });
+    });
+}
+
+}  // namespace forever
