@@ -31,13 +31,13 @@ def tiny_child():
     return path
 
 
-def write_config(env, n, name='big.json'):
+def write_config(env, n, name='big.json', first=0):
     """n apps of the tiny child, each marked in its environment with its
     uid, so the live ones are counted by marker, not by name."""
     path = env.path(name)
     with open(path, 'w') as f:
         json.dump([{'uid': 'a%05d' % i, 'script': tiny_child(), 'silent': True,
-                    'env': {MARK: 'a%05d' % i}} for i in range(n)], f)
+                    'env': {MARK: 'a%05d' % i}} for i in range(first, first + n)], f)
     return path
 
 
@@ -119,21 +119,37 @@ def test_kill9_during_bulk_start_successor_runs_each_reported_app_once():
     try:
         with Env() as env:
             d = env.start_daemon()
-            config = write_config(env, N)
-            starter = env.popen([os.environ['FOREVERCTL'], 'start', config])
-            # What a client has been told is running: a list answered by the
-            # daemon (its answer comes after the starts it shows were saved).
+            # What a client has been told is running: the apps of every
+            # StartMany that replied (foreverctl start CHUNK.json sends one
+            # and exits 0 on its per-app results, each path and no error).
+            # Twenty chunks in a row, foreverd killed once half replied.
+            chunk = N // 20
+            configs = [write_config(env, chunk, 'chunk%02d.json' % k, k * chunk)
+                       for k in range(20)]
             reported = []
+            starter = {'proc': None}
 
-            def half_listed():
-                r = env.ctl('list', '--json', check=False, timeout=60)
-                if r.returncode != 0:
-                    return False
-                reported[:] = [p['uid'] for p in json.loads(r.stdout)]
-                return len(reported) >= N // 2
-            wait_for(half_listed, timeout=600, interval=0.05, what='half the apps listed')
+            def next_chunk():
+                proc = starter['proc']
+                if proc is not None:
+                    if proc.poll() is None:
+                        return False
+                    if proc.returncode != 0:
+                        return True  # the daemon died under it: nothing reported
+                    done = len(reported) // chunk
+                    reported.extend('a%05d' % i for i in range(done * chunk, (done + 1) * chunk))
+                if len(reported) >= N // 2:
+                    return True
+                starter['proc'] = env.popen([os.environ['FOREVERCTL'], 'start',
+                                             configs[len(reported) // chunk]])
+                return False
+            wait_for(next_chunk, timeout=600, interval=0.01, what='half the apps reported')
+            # A further StartMany is under way when the kill comes.
+            starter['proc'] = env.popen([os.environ['FOREVERCTL'], 'start',
+                                         configs[len(reported) // chunk]])
+            time.sleep(0.05)
             d.kill9()
-            starter.wait(60)
+            starter['proc'].wait(60)
             before = live_by_marker()
             assert all(len(pids) == 1 for pids in before.values()), 'twice before the kill'
 
