@@ -228,25 +228,19 @@ UniqueFd Supervisor::listenSocketFor(const ProcessSpec& spec) {
     }
 }
 
-std::shared_ptr<LogFile> Supervisor::logFileFor(const std::string& path, const Process& p) {
+std::shared_ptr<LogSink> Supervisor::logFileFor(const std::string& path, const Process& p) {
     if (auto existing = logFiles_[path].lock()) {
         return existing;
     }
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
     RotationPolicy rotation;
     rotation.maxBytes = p.spec.logMaxBytes;
     rotation.keep = p.spec.logKeep;
     rotation.maxAge = p.spec.logMaxAge;
-    auto file = std::make_shared<LogFile>();
     // Truncation happens once, when the process is added, never on restarts:
     // a crash's last words must survive the restart that follows it.
     bool append = p.spec.append || p.hasExited || p.restarts > 0;
-    ec = file->open(path, append, rotation);
-    if (ec) {
-        throw SupervisorError(SupervisorError::Code::SpawnFailed,
-                              fmt::format("cannot open log file {}: {}", path, ec.message()));
-    }
+    // Opened off the loop; a failure reaches the journal as a LogError.
+    auto file = std::make_shared<LogSink>(loop_, path, append, rotation);
     logFiles_[path] = file;
     return file;
 }

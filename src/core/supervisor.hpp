@@ -15,7 +15,7 @@
 
 namespace forever {
 
-class LogFile;
+class LogSink;
 class OutputCapture;
 struct SpawnRequest;
 struct SpawnedProcess;
@@ -159,7 +159,7 @@ class Supervisor {
     void emit(SupervisorEvent::Kind kind, Process& p, std::string reason = {});
     std::string generateUid();
     UniqueFd listenSocketFor(const ProcessSpec& spec);
-    std::shared_ptr<LogFile> logFileFor(const std::string& path, const Process& p);
+    std::shared_ptr<LogSink> logFileFor(const std::string& path, const Process& p);
     void chooseOutput(const Process& p, SpawnRequest& request) const;
     std::unique_ptr<OutputCapture> captureOutput(Process& p, SpawnedProcess& spawned);
 
@@ -169,7 +169,7 @@ class Supervisor {
     std::vector<std::unique_ptr<Process>> table_;
     // specToJson(spec).dump() of each process; dropped in remove().
     mutable std::map<const Process*, std::string> specJsonCache_;
-    std::map<std::string, std::weak_ptr<LogFile>> logFiles_;  // one writer per path
+    std::map<std::string, std::weak_ptr<LogSink>> logFiles_;  // one writer per path
     std::vector<EventLoop::HandlePtr> sweepers_;
     std::vector<std::unique_ptr<OutputCapture>> draining_;  // pipes still held by orphans
     Done haltDone_;
