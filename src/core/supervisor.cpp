@@ -361,14 +361,7 @@ void Supervisor::becomeCurrent(Process& p) {
     p.healthProbe.reset();
     scheduleHealthCheck(p);
     if (!p.spec.pidFile.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(std::filesystem::path(p.spec.pidFile).parent_path(),
-                                            ec);
-        FILE* f = std::fopen(p.spec.pidFile.c_str(), "we");
-        if (f) {
-            std::fprintf(f, "%d\n", p.run.pid);
-            std::fclose(f);
-        }
+        pidFiles_.write(p.spec.pidFile, p.run.pid);
     }
 }
 
@@ -423,7 +416,7 @@ void Supervisor::onExit(Process& p, ExitStatus status) {
     p.hasExited = true;
     p.lastExit = status;
     if (!p.spec.pidFile.empty()) {
-        ::unlink(p.spec.pidFile.c_str());
+        pidFiles_.remove(p.spec.pidFile);
     }
     // What the app left in its process group (workers, a shell's children)
     // goes with it: leftovers holding its port would break the restart.

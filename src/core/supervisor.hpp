@@ -11,6 +11,7 @@
 
 #include "core/event_loop.hpp"
 #include "core/notify_socket.hpp"
+#include "core/pid_file.hpp"
 #include "core/process.hpp"
 
 namespace forever {
@@ -176,6 +177,7 @@ class Supervisor {
     std::vector<std::string> retiredLogFiles_;  // files of removed processes, for cleanlogs
     EventLoop::HandlePtr pruneTimer_;
     unsigned notifyCounter_ = 0;
+    PidFiles pidFiles_{loop_};  // written off the loop
 };
 
 }  // namespace forever
