@@ -40,6 +40,10 @@ class OutputCapture : private LogSink::Listener {
     OutputCapture(const OutputCapture&) = delete;
     OutputCapture& operator=(const OutputCapture&) = delete;
 
+    // Replaces where problems are said, e.g. once the process it reported
+    // for has left the table while its pipes still drain.
+    void setErrorHandler(ErrorHandler onError) { onError_ = std::move(onError); }
+
     // True once both pipes reached EOF (every writer, grandchildren too, is
     // gone) and everything was handed to the sinks.
     bool finished() const;

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -704,6 +705,11 @@ void Supervisor::remove(Process& p) {
     auto waiters = std::move(p.waiters);
     size_t index = indexOf(p);
     if (p.run.capture && !p.run.capture->finished()) {
+        // Its handler names `p`, which is about to be freed; what the
+        // draining pipes still have to say goes to foreverd's own log.
+        p.run.capture->setErrorHandler([uid = p.spec.uid](const std::string& message) {
+            std::fprintf(stderr, "<4>foreverd: %s: log: %s\n", uid.c_str(), message.c_str());
+        });
         draining_.push_back(std::move(p.run.capture));
     }
     // The later processes' indexes move down by one; that is not an event
