@@ -29,8 +29,8 @@ namespace forever {
 //
 struct LogSinkLimits {
     // Readers stop once this much waits, and go on under lowWater.
-    size_t highWater = 256 * 1024;
-    size_t lowWater = 64 * 1024;
+    size_t highWater = 1024 * 1024;
+    size_t lowWater = 256 * 1024;
     // A write taking longer is reported as a stall (and its end too).
     Millis stallNotice{1000};
 };
