@@ -157,12 +157,29 @@ std::string unixexecAddress(const std::vector<std::string>& argv) {
     return out;
 }
 
-std::string remoteBusAddress(const HostSpec& host, bool systemBus, const SshSettings& ssh) {
-    std::vector<std::string> bridge = {"systemd-stdio-bridge"};
+std::string remoteBridgeCommand(bool systemBus) {
+    // systemd 252's systemd-stdio-bridge accepts --user but still connects
+    // to the system bus (seen: it opens /run/dbus/system_bus_socket), so
+    // the session bus is named with --bus-path, found as sd-bus finds it,
+    // with /run/user/UID for sessions without XDG_RUNTIME_DIR (no
+    // pam_systemd). `sh -c '…'` so the expansion does not depend on the
+    // remote login shell (fish, tcsh). SYSTEMD_LOG_TARGET=console: the
+    // bridge's own errors come back on stderr instead of the journal.
+    std::string script =
+        "export SYSTEMD_LOG_TARGET=console; "
+        "command -v systemd-stdio-bridge >/dev/null || "
+        "{ echo \"systemd-stdio-bridge is not installed there\" >&2; exit 127; }; "
+        "exec systemd-stdio-bridge";
     if (!systemBus) {
-        bridge.push_back("--user");
+        script +=
+            " \"--bus-path=${DBUS_SESSION_BUS_ADDRESS:-unix:path=${XDG_RUNTIME_DIR:-/run/user/"
+            "$(id -u)}/bus}\"";
     }
-    return unixexecAddress(sshArgv(host, bridge, ssh));
+    return "sh -c '" + script + "'";
+}
+
+std::string remoteBusAddress(const HostSpec& host, bool systemBus, const SshSettings& ssh) {
+    return unixexecAddress(sshArgv(host, {remoteBridgeCommand(systemBus)}, ssh));
 }
 
 std::string machineBusAddress(std::string_view machine, bool systemBus) {

@@ -58,9 +58,12 @@ std::string busAddressEscape(std::string_view value);
 // searched) with its stdin/stdout as the bus socket.
 std::string unixexecAddress(const std::vector<std::string>& argv);
 
-// The bus of foreverd on another host, through ssh and
-// `systemd-stdio-bridge [--user]` there. systemd's own `-H` refuses the
-// user bus; this builds the same address plus `--user`.
+// The remote command (one string, for the remote shell) that connects
+// ssh's stdin/stdout to foreverd's bus there through systemd-stdio-bridge.
+std::string remoteBridgeCommand(bool systemBus);
+
+// The bus of foreverd on another host: ssh running remoteBridgeCommand()
+// (systemd's own `-H` refuses the user bus).
 std::string remoteBusAddress(const HostSpec& host, bool systemBus, const SshSettings& ssh);
 
 // The bus of a local container (systemd-machined): `NAME` or `user@NAME`.

@@ -75,17 +75,29 @@ TEST_CASE("address values are escaped as sd-bus unescapes them") {
     CHECK(busAddressEscape("\xc3\xa9") == "%c3%a9");
 }
 
-TEST_CASE("remote bus addresses: systemd-stdio-bridge over ssh, --user for the session bus") {
+TEST_CASE("the remote bridge: the system bus, or the session bus found as sd-bus finds it") {
+    CHECK(remoteBridgeCommand(true) ==
+          "sh -c 'export SYSTEMD_LOG_TARGET=console; command -v systemd-stdio-bridge >/dev/null "
+          "|| { echo \"systemd-stdio-bridge is not installed there\" >&2; exit 127; }; exec "
+          "systemd-stdio-bridge'");
+    std::string user = remoteBridgeCommand(false);
+    CHECK(user.find("exec systemd-stdio-bridge \"--bus-path=${DBUS_SESSION_BUS_ADDRESS:-unix:"
+                    "path=${XDG_RUNTIME_DIR:-/run/user/$(id -u)}/bus}\"'") != std::string::npos);
+    // One quoted word for the remote shell: no quote inside may end it.
+    CHECK(user.find('\'', 7) == user.size() - 1);
+}
+
+TEST_CASE("remote bus addresses: ssh running the bridge, every value escaped") {
     SshSettings ssh;
     auto host = parseHostSpec("root@127.0.0.1:2201");
     CHECK(remoteBusAddress(host, true, ssh) ==
           "unixexec:path=ssh,argv0=ssh,argv1=-xT,argv2=-o,argv3=BatchMode%3dyes,argv4=-o,"
           "argv5=ConnectTimeout%3d5,argv6=-p,argv7=2201,argv8=-l,argv9=root,argv10=--,"
-          "argv11=127.0.0.1,argv12=systemd-stdio-bridge");
-    CHECK(remoteBusAddress(host, false, ssh) ==
-          "unixexec:path=ssh,argv0=ssh,argv1=-xT,argv2=-o,argv3=BatchMode%3dyes,argv4=-o,"
-          "argv5=ConnectTimeout%3d5,argv6=-p,argv7=2201,argv8=-l,argv9=root,argv10=--,"
-          "argv11=127.0.0.1,argv12=systemd-stdio-bridge,argv13=--user");
+          "argv11=127.0.0.1,argv12=" +
+              busAddressEscape(remoteBridgeCommand(true)));
+    std::string user = remoteBusAddress(host, false, ssh);
+    CHECK(user.find("argv12=" + busAddressEscape(remoteBridgeCommand(false))) != std::string::npos);
+    CHECK(user.find_first_of(" ;'\"$") == std::string::npos);
     CHECK(remoteBusAddress(parseHostSpec("[::1]"), true, ssh).find("argv7=%3a%3a1,") !=
           std::string::npos);
 }
