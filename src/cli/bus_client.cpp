@@ -9,14 +9,34 @@ namespace forever::cli {
 namespace {
 constexpr const char* kBusName = "org.forever.Forever1";
 constexpr const char* kErrorPrefix = "org.forever.Forever1.Error.";
+
+thread_local const BusTarget* tlsTarget = nullptr;
+
+// A scoped target was built for the invocation's --system already (the
+// remote bridge command depends on it), so it is used as it is.
+BusTarget defaultTarget(bool systemBus) {
+    return tlsTarget ? *tlsTarget : BusTarget{systemBus, "", ""};
+}
 }  // namespace
+
+ScopedBusTarget::ScopedBusTarget(const BusTarget& target) : previous_(tlsTarget) {
+    tlsTarget = &target;
+}
+
+ScopedBusTarget::~ScopedBusTarget() {
+    tlsTarget = previous_;
+}
+
+const BusTarget* scopedBusTarget() {
+    return tlsTarget;
+}
 
 ManagerProxy::ManagerProxy(sdbus::IConnection& connection)
     : ProxyInterfaces(connection, kBusName, "/org/forever/Forever1") {}
 
 ManagerProxy::~ManagerProxy() = default;
 
-BusClient::BusClient(bool systemBus) : BusClient(BusTarget{systemBus, "", ""}) {}
+BusClient::BusClient(bool systemBus) : BusClient(defaultTarget(systemBus)) {}
 
 BusClient::BusClient(const BusTarget& target) : target_(target), systemBus_(target.system) {
     if (!target.address.empty()) {

@@ -59,6 +59,24 @@ struct BusTarget {
     std::string label;    // the host as the user wrote it; prefixes errors
 };
 
+// While it lives, BusClients this thread constructs from just `systemBus`
+// connect to `target` (built for the same --system) instead of this
+// machine's bus. How -H reaches every action without each one knowing:
+// main sets one for a single host, the fleet runner one per host thread.
+class ScopedBusTarget {
+  public:
+    explicit ScopedBusTarget(const BusTarget& target);
+    ~ScopedBusTarget();
+    ScopedBusTarget(const ScopedBusTarget&) = delete;
+    ScopedBusTarget& operator=(const ScopedBusTarget&) = delete;
+
+  private:
+    const BusTarget* previous_;
+};
+
+// This thread's scoped target, or null (this machine's bus).
+const BusTarget* scopedBusTarget();
+
 // The CLI's one connection to foreverd. Every call goes through `call`,
 // which turns D-Bus errors into CliErrors with a message a user can act on.
 class BusClient {
