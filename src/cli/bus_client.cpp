@@ -15,7 +15,7 @@ thread_local const BusTarget* tlsTarget = nullptr;
 // A scoped target was built for the invocation's --system already (the
 // remote bridge command depends on it), so it is used as it is.
 BusTarget defaultTarget(bool systemBus) {
-    return tlsTarget ? *tlsTarget : BusTarget{systemBus, "", ""};
+    return tlsTarget ? *tlsTarget : BusTarget{systemBus, "", "", ""};
 }
 }  // namespace
 

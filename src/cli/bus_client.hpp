@@ -57,6 +57,7 @@ struct BusTarget {
     bool system = false;
     std::string address;  // empty: this machine's system or session bus
     std::string label;    // the host as the user wrote it; prefixes errors
+    std::string sshHost;  // -H's [user@]host[:port]: for what runs over ssh beside the bus (logs)
 };
 
 // While it lives, BusClients this thread constructs from just `systemBus`

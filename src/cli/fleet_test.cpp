@@ -15,7 +15,7 @@ namespace {
 std::vector<BusTarget> hosts(std::initializer_list<const char*> labels) {
     std::vector<BusTarget> out;
     for (const char* l : labels) {
-        out.push_back(BusTarget{false, "unused", l});
+        out.push_back(BusTarget{false, "unused", l, ""});
     }
     return out;
 }

@@ -114,3 +114,25 @@ TEST_CASE("machine addresses follow sd-bus's own for -M") {
     CHECK_THROWS_AS(machineBusAddress("", true), BadHostSpec);
     CHECK_THROWS_AS(machineBusAddress("app@", false), BadHostSpec);
 }
+
+#include "cli/remote_logs.hpp"
+
+TEST_CASE("remote logs: tail -F for a file, journalctl with the local reader's matches") {
+    CHECK(shellQuote("it's") == "'it'\\''s'");
+    RemoteLogQuery file;
+    file.file = "/var/log/my app.log";
+    file.lines = 20;
+    file.follow = true;
+    CHECK(remoteLogCommand(file) == "tail -n 20 -F -- '/var/log/my app.log'");
+    RemoteLogQuery journal;
+    journal.uid = "web";
+    CHECK(remoteLogCommand(journal) ==
+          "journalctl --no-pager --quiet --lines=10 --output=short-iso 'SYSLOG_IDENTIFIER=web' "
+          "\"_UID=$(id -u)\" + 'FOREVER_UID=web' \"_UID=$(id -u)\"");
+    journal.sameUserOnly = false;
+    journal.follow = true;
+    journal.plain = true;
+    CHECK(remoteLogCommand(journal) ==
+          "journalctl --no-pager --quiet --lines=10 --follow --output=cat "
+          "'SYSLOG_IDENTIFIER=web' + 'FOREVER_UID=web'");
+}
