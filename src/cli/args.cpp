@@ -24,6 +24,7 @@ enum class Kind {
     Signal,
     Env,
     Lines,
+    Remote,  // -H, --hosts, --machine: the Invocation field named by key
 };
 
 struct Option {
@@ -43,6 +44,19 @@ const std::vector<Option>& options() {
         {{"--no-colors", "", "", "same as --no-color (forever's name)", {}}, Kind::Flag, "noColor"},
         {{"--colors", "", "", "colour even when not on a terminal", {}}, Kind::Flag, "forceColor"},
         {{"--system", "", "", "talk to the system-wide foreverd", {}}, Kind::Flag, "system"},
+        {{"--host",
+          "-H",
+          "[USER@]HOST[:PORT]",
+          "act on HOST's foreverd over ssh (repeat for several; paths are HOST's)",
+          {}},
+         Kind::Remote,
+         "hosts"},
+        {{"--hosts", "", "FILE", "act on every host in FILE (one per line)", {}},
+         Kind::Remote,
+         "hostsFile"},
+        {{"--machine", "-M", "[USER@]NAME", "act on the foreverd of local container NAME", {}},
+         Kind::Remote,
+         "machine"},
         {{"--help", "-h", "", "show help (for an action: help ACTION)", {}}, Kind::Flag, "help"},
         {{"--version", "", "", "print the version", {}}, Kind::Flag, "version"},
 
@@ -373,6 +387,18 @@ void apply(Invocation& inv, const Option& o, const std::string& name,
         case Kind::Lines:
             inv.lines = static_cast<unsigned>(std::min<uint64_t>(parseCount(name, v), 1u << 30));
             inv.linesGiven = true;
+            return;
+        case Kind::Remote:
+            if (v.empty()) {
+                throw UsageError(fmt::format("{} needs a non-empty value", name));
+            }
+            if (o.key == "hosts") {
+                inv.hosts.push_back(v);
+            } else if (o.key == "hostsFile") {
+                inv.hostsFile = v;
+            } else {
+                inv.machine = v;
+            }
             return;
     }
 }

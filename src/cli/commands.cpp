@@ -14,6 +14,8 @@
 #include "cli/file_tail.hpp"
 #include "cli/journal_reader.hpp"
 #include "cli/process_view.hpp"
+#include "cli/remote_logs.hpp"
+#include "cli/remote_run.hpp"
 #include "cli/spec_builder.hpp"
 #include "cli/table.hpp"
 #include "cli/user_config.hpp"
@@ -381,6 +383,12 @@ int runLogs(const Invocation& inv, const Output& out) {
     std::string error;
     const bool color = out.color;
     std::string file = !p->logFile.empty() ? p->logFile : p->outFile;
+    if (HostSpec host; remoteLogsTarget(host)) {
+        return runRemoteLogs(
+            host,
+            RemoteLogQuery{file, p->uid, inv.lines, inv.follow, !inv.system, out.json, out.plain},
+            sshSettingsFromEnvironment());
+    }
     if (!file.empty()) {
         if (!p->errFile.empty() && p->logFile.empty() && !out.plain) {
             std::cerr << fmt::format("(stdout from {}; stderr is in {})\n", file, p->errFile);

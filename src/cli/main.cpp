@@ -13,6 +13,7 @@
 #include "cli/bus_client.hpp"
 #include "cli/commands.hpp"
 #include "cli/process_view.hpp"
+#include "cli/remote_run.hpp"
 #include "cli/table.hpp"
 #include "cli/user_config.hpp"
 #include "config.h"
@@ -94,6 +95,11 @@ int main(int argc, char** argv) {
         struct winsize ws {};
         if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
             out.width = ws.ws_col;
+        }
+        RemoteOptions remote{inv.hosts, inv.hostsFile, inv.machine};
+        if (remote.any()) {
+            return runRemotely(remoteTargets(remote, inv.system), inv.action, out,
+                               [&](const Output& o) { return runAction(inv, o); });
         }
         return runAction(inv, out);
     } catch (const UsageError& e) {

@@ -47,7 +47,7 @@ def test_verbs_behave_as_locally():
         # A config file read here, its specs sent there.
         cfg = env.path('apps.json')
         with open(cfg, 'w') as f:
-            json.dump({'apps': [{'uid': 'api', 'script': env.fixture('forever_app.js')}]}, f)
+            json.dump([{'uid': 'api', 'script': env.fixture('forever_app.js')}], f)
         remote(env, client, *h, 'start', cfg)
         assert sorted(p['uid'] for p in env.ctl_json('list')) == ['api', 'web']
         assert remote(env, client, *h, 'stop', 'web').stdout.strip() == 'stopped web'
@@ -89,7 +89,7 @@ def test_fleet_list_merges_hosts_and_survives_a_dead_one():
         took = time.monotonic() - t0
         assert lines[0].split()[:2] == ['HOST', 'uid'], lines
         rows = sorted(l.split()[:3] for l in lines[1:])
-        assert rows == [[h1.spec, '[0]', 'alpha'], [h2.spec, '[0]', 'beta']], lines
+        assert rows == sorted([[h1.spec, '[0]', 'alpha'], [h2.spec, '[0]', 'beta']]), lines
         print('fleet list of 2 hosts: %.2fs' % took)
         merged = json.loads(remote(one, client, *fleet, '--json', 'list').stdout)
         assert sorted((p['host'], p['uid']) for p in merged) == \
