@@ -7,8 +7,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/args.hpp"
 #include "cli/fleet.hpp"
+#include "cli/usage_error.hpp"
 
 namespace forever::cli {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "cli/bus_client.hpp"
-#include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "cli/remote_address.hpp"
 
 namespace forever::cli {
