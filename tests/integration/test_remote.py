@@ -93,7 +93,7 @@ def test_fleet_list_merges_hosts_and_survives_a_dead_one():
         print('fleet list of 2 hosts: %.2fs' % took)
         merged = json.loads(remote(one, client, *fleet, '--json', 'list').stdout)
         assert sorted((p['host'], p['uid']) for p in merged) == \
-            [(h1.spec, 'alpha'), (h2.spec, 'beta')], merged
+            sorted([(h1.spec, 'alpha'), (h2.spec, 'beta')]), merged
         # --hosts FILE is the same fleet.
         hosts = one.path('hosts')
         with open(hosts, 'w') as f:
