@@ -137,5 +137,15 @@ def test_no_forever_there():
         assert 'foreverd is not running there' in r.stderr, r
 
 
+def test_no_bridge_there():
+    with Env() as env:
+        client = SshClient(env.path('ssh-client'))
+        host = Sshd(env, client, extra_config=Sshd.without_bridge_config(env.path('nobridge')))
+        r = remote(env, client, '-H', host.spec, 'list', check=False)
+        one_line_error(r, 3)
+        assert r.stderr == "foreverctl: %s: cannot reach foreverd's bus: systemd-stdio-bridge " \
+            "is not installed there\n" % host.spec, r
+
+
 if __name__ == '__main__':
     sys.exit(run())

@@ -109,7 +109,7 @@ class SshClient:
 class Sshd:
     """A running sshd for `env`, accepting `client`'s key for root."""
 
-    def __init__(self, env, client, name=None):
+    def __init__(self, env, client, name=None, extra_config=''):
         if os.geteuid() != 0:
             raise h.Skip('sshd tests need root (sshd must switch to the logged-in user)')
         _ensure_privsep_dir()
@@ -125,6 +125,7 @@ class Sshd:
         with open(self.authorized_keys, 'w') as f:
             f.write(client.public_key + '\n')
         self.log_path = os.path.join(self.dir, 'sshd.log')
+        self.extra_config = extra_config
         self.proc = None
         self.port = None
         for _ in range(5):      # the free port may be taken before sshd binds it
@@ -133,6 +134,16 @@ class Sshd:
         else:
             raise AssertionError('sshd did not start; see %s' % self.log_path)
         client.trust(self.port, self.host_public_key)
+
+    @staticmethod
+    def without_bridge_config(directory):
+        """sshd_config lines for a host without systemd-stdio-bridge: every
+        session's PATH is a directory holding only sh and id."""
+        os.makedirs(directory, exist_ok=True)
+        for prog in ('sh', 'id'):
+            os.symlink('/usr/bin/' + prog if os.path.exists('/usr/bin/' + prog) else '/bin/' + prog,
+                       os.path.join(directory, prog))
+        return 'ForceCommand PATH=%s; export PATH; eval "$SSH_ORIGINAL_COMMAND"\n' % directory
 
     @property
     def spec(self):
@@ -160,6 +171,7 @@ class Sshd:
                     'SetEnv DBUS_SESSION_BUS_ADDRESS=%s XDG_RUNTIME_DIR=%s\n'
                     % (port, self.host_key, self.authorized_keys,
                        self.env.bus_address, self.env.runtime_dir))
+            f.write(self.extra_config)
         return path
 
     def _start(self, port):
