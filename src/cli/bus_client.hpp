@@ -49,6 +49,7 @@ class ManagerProxy final : public sdbus::ProxyInterfaces<org::forever::Forever1:
                             const uint32_t&) override {}
     void onCrashLoop(const sdbus::ObjectPath&, const std::string&, const uint32_t&) override {}
     void onGaveUp(const sdbus::ObjectPath&, const std::string&, const std::string&) override {}
+    void onMetricsSampled(const uint64_t&) override {}
 };
 
 // Where a BusClient connects: this machine's bus, or a bus by address
