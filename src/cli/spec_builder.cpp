@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-extern char** environ;
+#include "cli/start_options.hpp"
 
 namespace forever::cli {
 
@@ -50,18 +50,6 @@ std::vector<json> expandInstances(json spec) {
         one["uid"] = base + "-" + std::to_string(i);
         one["env"]["FOREVER_INSTANCE"] = std::to_string(i);
         out.push_back(std::move(one));
-    }
-    return out;
-}
-
-std::map<std::string, std::string> currentEnvironment() {
-    std::map<std::string, std::string> out;
-    for (char** e = environ; e && *e; ++e) {
-        std::string entry(*e);
-        auto eq = entry.find('=');
-        if (eq != std::string::npos) {
-            out.emplace(entry.substr(0, eq), entry.substr(eq + 1));
-        }
     }
     return out;
 }
