@@ -4,6 +4,7 @@ foreign Host/Origin are refused, GET cannot act, oversized, malformed and
 slow requests get a 4xx or are cut off while other clients keep being
 served; the token file is 0600."""
 
+import json
 import os
 import socket
 import stat
@@ -12,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 
-from forever_harness import Env, ensure_sandbox, run, wait_for  # noqa: E402
+from forever_harness import Env, ensure_sandbox, free_port, run, wait_for  # noqa: E402
 from web_helpers import Web, first_pid  # noqa: E402
 
 ensure_sandbox()
@@ -121,6 +122,37 @@ def test_bad_input_is_refused_and_service_keeps_answering():
         assert web.proc.poll() is None, 'forever-web died'
         status, _, _ = web.request('GET', '/metrics')
         assert status == 200, status
+
+
+def test_foreverctl_web_prints_a_url_whose_token_acts():
+    with Env() as env:
+        env.start_daemon()
+        env.ctl('start', '--uid', 'app', env.fixture('forever_app.js'))
+        pid = wait_for(lambda: first_pid(env, 'app'), what='app running')
+        port = free_port()
+        # Before forever-web ever ran: foreverctl makes the token, and
+        # forever-web then uses that same one.
+        url = env.ctl('web', '127.0.0.1:%d' % port).stdout.strip()
+        prefix = 'http://127.0.0.1:%d/#token=' % port
+        assert url.startswith(prefix), url
+        token = url[len(prefix):]
+        web = Web(env, port=port)
+        assert web.token == token, (web.token, token)
+        assert env.ctl('web', '127.0.0.1:%d' % port).stdout.strip() == url
+        status, _, body = web.act('app', 'restart', token=token)
+        assert status == 200, (status, body)
+        wait_for(lambda: first_pid(env, 'app') not in (None, pid), what='new pid after restart')
+        # The default address is the socket unit's; --json says where the token is.
+        shown = json.loads(env.ctl('web', '--json').stdout)
+        assert shown['url'] == 'http://127.0.0.1:9615/#token=' + token, shown
+        assert shown['tokenFile'] == web.token_path, shown
+        # --open without xdg-open: one line, exit 1, after printing the URL.
+        r = env.ctl('web', '--open', '127.0.0.1:%d' % port, check=False,
+                    extra_env={'PATH': env.path('empty-path')})
+        assert r.returncode == 1 and r.stdout.strip() == url, (r.returncode, r.stdout)
+        assert len(r.stderr.strip().splitlines()) == 1 and 'xdg-open' in r.stderr, r.stderr
+        r = env.ctl('web', 'not-an-address', check=False)
+        assert r.returncode == 2, (r.returncode, r.stderr)
 
 
 if __name__ == '__main__':
