@@ -66,6 +66,10 @@ def test_dashboard_live_in_chromium():
                        timeout=20, what='api restarted')
         wait_for(lambda: cell(driver, 'api', 'pid') == str(new), timeout=10, interval=0.1,
                  what='the new pid on the page')
+        # api is selected (the first row): its log tail follows the journal,
+        # so the new run's first line shows up without a reload.
+        wait_for(lambda: 'started %d' % new in driver.find_element(By.ID, 'log').text,
+                 timeout=10, interval=0.1, what='the new run\'s line in the log tail')
 
         before = int(cell(driver, 'worker', 'restarts'))
         os.kill(first_pid(env, 'worker'), signal.SIGKILL)

@@ -155,5 +155,46 @@ def test_foreverctl_web_prints_a_url_whose_token_acts():
         assert r.returncode == 2, (r.returncode, r.stderr)
 
 
+def follow_log(web, uid, n=5):
+    """Events of logs?follow=1 until a "line" event ticks past the tail."""
+    def until(events):
+        return any(name == 'line' for name, _ in events[1:])
+    events = web.sse('/api/processes/%s/logs?n=%d&follow=1' % (uid, n), until)
+    assert events and events[0][0] == 'lines', events[:3]
+    tail = [line['message'] for line in json.loads(events[0][1])['lines']]
+    new = [json.loads(data)['message'] for name, data in events[1:] if name == 'line']
+    assert len(tail) <= n and new, (tail, new)
+    return tail, new
+
+
+def test_logs_follow_streams_new_lines_from_file_and_journal():
+    with Env(journal=True) as env:
+        env.start_daemon()
+        log = env.path('talker.log')
+        env.ctl('start', '--uid', 'filed', '-l', log, env.fixture('talker.js'), '2')
+        env.ctl('start', '--uid', 'journaled', env.fixture('talker.js'), '2')
+        wait_for(lambda: first_pid(env, 'filed') and first_pid(env, 'journaled'),
+                 what='apps running')
+        web = Web(env)
+        for uid in ('filed', 'journaled'):
+            wait_for(lambda: any('tick' in line['message'] for line in
+                                 web.get_json('/api/processes/%s/logs?n=3' % uid)['lines']),
+                     what='%s ticking' % uid)
+            t0 = time.monotonic()
+            tail, new = follow_log(web, uid)
+            print('%s: first followed line after %.0f ms' % (uid, (time.monotonic() - t0) * 1000))
+            ticks = [int(m.split()[-1]) for m in tail + new if m.startswith('tick ')]
+            assert ticks and all(m.startswith('tick ') for m in new), (tail, new)
+            assert max(ticks) > max(int(m.split()[-1]) for m in tail if m.startswith('tick ')), \
+                (tail, new)
+        # Two viewers share one watcher; both see lines, and when they have
+        # gone, the service still answers (the watcher went with them).
+        assert follow_log(web, 'filed')[1] and follow_log(web, 'filed')[1]
+        status, _, _ = web.request('GET', '/api/processes/filed/logs?n=0&follow=1')
+        assert status == 400, status
+        assert web.proc.poll() is None, 'forever-web died'
+        assert web.get_json('/api/processes')
+
+
 if __name__ == '__main__':
     sys.exit(run())
