@@ -77,6 +77,10 @@ def test_dashboard_live_in_chromium():
                  interval=0.1, what='restart count updated live')
         wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, '#crashes li'), timeout=5,
                  what='the crash listed')
+        crashes = [li.text for li in driver.find_elements(By.CSS_SELECTOR, '#crashes li')]
+        # The kill is a crash; the Restart click was not.
+        assert any(' worker: killed by SIGKILL' in c for c in crashes), crashes
+        assert not any(' api:' in c for c in crashes), crashes
 
         def points(chart):
             text = driver.find_element(By.CSS_SELECTOR, '#%s polyline' % chart) \
