@@ -180,6 +180,17 @@ class Ours(Tool):
                 proc.kill()
 
 
+def npm_install(root, npm_prefix, pkgs):
+    """npm install into npm_prefix (never globally), its cache under root.
+    Returns None, or the end of npm's output when it failed."""
+    os.makedirs(npm_prefix, exist_ok=True)
+    r = subprocess.run(['npm', 'install', '--prefix', npm_prefix, '--no-audit',
+                        '--no-fund', '--loglevel=error'] + pkgs,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       env=dict(os.environ, npm_config_cache=os.path.join(root, 'npm-cache')))
+    return None if r.returncode == 0 else r.stdout[-2000:]
+
+
 class NpmTool(Tool):
     def __init__(self, root, npm_prefix, home_name):
         super().__init__(root)
@@ -419,18 +430,14 @@ def main():
             tools.append(Ours(os.path.join(root, 'ours'), os.path.abspath(opts.build)))
         npm_prefix = os.path.join(root, 'npm')
         if {'forever', 'pm2'} & set(only):
-            os.makedirs(npm_prefix)
             pkgs = []
             if 'forever' in only:
                 pkgs.append('forever@' + FOREVER_VERSION)
             if 'pm2' in only:
                 pkgs.append('pm2@' + PM2_VERSION)
-            r = subprocess.run(['npm', 'install', '--prefix', npm_prefix, '--no-audit',
-                                '--no-fund', '--loglevel=error'] + pkgs,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=dict(os.environ, npm_config_cache=os.path.join(root, 'npm-cache')))
-            if r.returncode != 0:
-                print('npm install failed; comparing with ours only:\n' + r.stdout[-2000:])
+            failure = npm_install(root, npm_prefix, pkgs)
+            if failure:
+                print('npm install failed; comparing with ours only:\n' + failure)
             else:
                 if 'forever' in only:
                     tools.append(ForeverNpm(root, npm_prefix))

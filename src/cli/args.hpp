@@ -39,6 +39,9 @@ struct Invocation {
     bool follow = false;
     unsigned lines = 10;
     bool linesGiven = false;  // -n given (else the `lines` setting applies)
+
+    // web
+    bool open = false;
 };
 
 Invocation parseArgs(const std::vector<std::string>& argv);

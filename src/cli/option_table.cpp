@@ -69,12 +69,23 @@ const std::vector<Option>& logsOptions() {
     return table;
 }
 
+const std::vector<Option>& webOptions() {
+    static const std::vector<Option> table{
+        {{"--open", "", "", "open the URL with xdg-open too", {"web"}},
+         K::Flag,
+         "",
+         &Invocation::open},
+    };
+    return table;
+}
+
 }  // namespace
 
 const std::vector<Option>& options() {
     static const std::vector<Option> table = [] {
         std::vector<Option> all;
-        for (const auto* part : {&globalOptions(), &startOptions(), &logsOptions()}) {
+        for (const auto* part :
+             {&globalOptions(), &startOptions(), &logsOptions(), &webOptions()}) {
             all.insert(all.end(), part->begin(), part->end());
         }
         return all;

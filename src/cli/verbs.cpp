@@ -15,6 +15,12 @@ const char* const kStartNote =
     "\nEverything after SCRIPT is passed to the script. Unknown kebab-case options\n"
     "before SCRIPT (--max-old-space-size=1024, --inspect) go to the interpreter.\n";
 
+const char* const kWebNote =
+    "\nADDR:PORT is where forever-web listens (default 127.0.0.1:9615, the socket\n"
+    "unit's). The token in the URL lets the page stop, restart and reload; it is\n"
+    "kept in $XDG_RUNTIME_DIR/forever/web-token (with --system, /run/forever/web-token,\n"
+    "readable by root only) and created there if forever-web has not run yet.\n";
+
 const char* const kReloadNote =
     "\nThe new run is ready when it sends READY=1 (with --wait-ready); otherwise\n"
     "when it has stayed up for minUptime and, with --health-url, answers 2xx.\n"
@@ -48,6 +54,8 @@ const std::vector<Verb>& verbTable() {
          kTargetNote},
         {"cleanlogs", "cleanlogs", "delete log files no running process writes", 0, 0,
          runCleanLogs},
+        {"web", "web [ADDR:PORT] [--open]", "print (or open) the dashboard URL of forever-web", 0,
+         1, runWeb, Operands::Plain, kWebNote},
         {"columns", "columns add|rm|set COLUMN...", "choose the columns of list (remembered)", 2,
          64, runColumns},
         {"config", "config", "show foreverctl's settings", 0, 0, runConfig},

@@ -65,5 +65,6 @@ int runColumns(const Invocation& inv, const Output& out);     // verb_settings.c
 int runConfig(const Invocation& inv, const Output& out);      // verb_settings.cpp
 int runSet(const Invocation& inv, const Output& out);         // verb_settings.cpp
 int runClear(const Invocation& inv, const Output& out);       // verb_settings.cpp
+int runWeb(const Invocation& inv, const Output& out);         // verb_web.cpp
 
 }  // namespace forever::cli

@@ -16,8 +16,8 @@
 #include "web/forever_client.hpp"
 #include "web/http_server.hpp"
 #include "web/web_app.hpp"
-#include "web/web_link.hpp"
 #include "web/web_options.hpp"
+#include "weblink/web_link.hpp"
 
 using namespace forever;
 using namespace forever::web;

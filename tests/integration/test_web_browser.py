@@ -66,6 +66,10 @@ def test_dashboard_live_in_chromium():
                        timeout=20, what='api restarted')
         wait_for(lambda: cell(driver, 'api', 'pid') == str(new), timeout=10, interval=0.1,
                  what='the new pid on the page')
+        # api is selected (the first row): its log tail follows the journal,
+        # so the new run's first line shows up without a reload.
+        wait_for(lambda: 'started %d' % new in driver.find_element(By.ID, 'log').text,
+                 timeout=10, interval=0.1, what='the new run\'s line in the log tail')
 
         before = int(cell(driver, 'worker', 'restarts'))
         os.kill(first_pid(env, 'worker'), signal.SIGKILL)
@@ -73,6 +77,10 @@ def test_dashboard_live_in_chromium():
                  interval=0.1, what='restart count updated live')
         wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, '#crashes li'), timeout=5,
                  what='the crash listed')
+        crashes = [li.text for li in driver.find_elements(By.CSS_SELECTOR, '#crashes li')]
+        # The kill is a crash; the Restart click was not.
+        assert any(' worker: killed by SIGKILL' in c for c in crashes), crashes
+        assert not any(' api:' in c for c in crashes), crashes
 
         def points(chart):
             text = driver.find_element(By.CSS_SELECTOR, '#%s polyline' % chart) \
