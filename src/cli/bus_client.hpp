@@ -48,6 +48,8 @@ class ManagerProxy final : public sdbus::ProxyInterfaces<org::forever::Forever1:
                             const uint32_t&) override {}
     void onCrashLoop(const sdbus::ObjectPath&, const std::string&, const uint32_t&) override {}
     void onGaveUp(const sdbus::ObjectPath&, const std::string&, const std::string&) override {}
+    void onGroupProgress(const std::string&, const std::string&, const std::string&,
+                         const std::string&) override {}
 };
 
 // The CLI's one connection to foreverd. Every call goes through `call`,

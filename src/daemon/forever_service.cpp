@@ -26,12 +26,34 @@ ForeverService::ForeverService(sdbus::IConnection& connection, Supervisor& super
 }
 
 ForeverService::~ForeverService() {
+    groups_.reset();
     objects_.clear();
     unregisterAdaptor();
 }
 
+GroupControl& ForeverService::groups() {
+    if (!groups_) {
+        groups_ = std::make_unique<GroupControl>(
+            getObject().getConnection(), access_ && access_->systemMode(), supervisor_, journal_,
+            [this](const std::string& group, const std::string& uid, const std::string& step,
+                   const std::string& detail) {
+                try {
+                    emitGroupProgress(group, uid, step, detail);
+                } catch (const sdbus::Error&) {
+                    // A lost connection; BusAttachment reports it.
+                }
+            });
+    }
+    return *groups_;
+}
+
 void ForeverService::onEvent(const SupervisorEvent& e) {
     journal_.record(e);
+    if (e.kind == SupervisorEvent::Kind::Added) {
+        groups().onAdded(*e.process);
+    } else if (e.kind == SupervisorEvent::Kind::Removed) {
+        groups().onRemoved(*e.process);
+    }
     try {
         publish(e);
     } catch (const sdbus::Error&) {
@@ -86,8 +108,9 @@ void ForeverService::publish(const SupervisorEvent& e) {
     }
 }
 
-sdbus::ObjectPath ForeverService::Start(const std::map<std::string, sdbus::Variant>& spec) {
-    return guarded([&] {
+void ForeverService::Start(sdbus::Result<sdbus::ObjectPath>&& result,
+                           std::map<std::string, sdbus::Variant> spec) {
+    guarded([&] {
         nlohmann::json object = specDefaults_;
         object.update(specVariantsToJson(spec));
         if (access_) {
@@ -98,8 +121,45 @@ sdbus::ObjectPath ForeverService::Start(const std::map<std::string, sdbus::Varia
             // forever monitor would pass its own to the child.
             object["env"] = defaultEnv_;
         }
-        Process& p = supervisor_.start(specFromJson(object));
-        return sdbus::ObjectPath(processObjectPath(p.spec.uid));
+        auto startNow = [this](ProcessSpec parsed) {
+            Process& p = supervisor_.start(std::move(parsed));
+            return sdbus::ObjectPath(processObjectPath(p.spec.uid));
+        };
+        ProcessSpec parsed = specFromJson(object);
+        if (parsed.restartAt.empty()) {
+            result.returnResults(startNow(std::move(parsed)));
+        } else {
+            groups().startScheduled(std::move(parsed), startNow, std::move(result));
+        }
+    });
+}
+
+void ForeverService::ReloadGroup(sdbus::Result<std::vector<std::string>>&& result,
+                                 std::string group, uint32_t parallel) {
+    guarded([&] {
+        std::vector<std::string> uids;
+        for (Process* p : controllable(groups().membersOf(group), true)) {
+            uids.push_back(p->spec.uid);
+        }
+        auto reply = std::make_shared<sdbus::Result<std::vector<std::string>>>(std::move(result));
+        groups().reloadGroup(group, parallel, [reply, uids](const std::string& failure) {
+            if (failure.empty()) {
+                reply->returnResults(uids);
+            } else {
+                reply->returnError(sdbus::Error(dbus_errors::kSpawnFailed, failure));
+            }
+        });
+    });
+}
+
+void ForeverService::ScheduledRestart(const std::string& name) {
+    guarded([&] {
+        for (const auto& p : supervisor_.processes()) {
+            if (p->spec.uid == name || p->spec.group == name) {
+                controllable({p.get()}, true);
+            }
+        }
+        groups().scheduledRestart(name);
     });
 }
 

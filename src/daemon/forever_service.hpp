@@ -8,6 +8,7 @@
 
 #include "core/supervisor.hpp"
 #include "daemon/access_policy.hpp"
+#include "daemon/group_control.hpp"
 #include "daemon/journal_events.hpp"
 #include "daemon/process_object.hpp"
 #include "daemon/process_properties.hpp"
@@ -38,7 +39,11 @@ class ForeverService final
   private:
     // The D-Bus side of an event: objects and signals.
     void publish(const SupervisorEvent& e);
-    sdbus::ObjectPath Start(const std::map<std::string, sdbus::Variant>& spec) override;
+    void Start(sdbus::Result<sdbus::ObjectPath>&& result,
+               std::map<std::string, sdbus::Variant> spec) override;
+    void ReloadGroup(sdbus::Result<std::vector<std::string>>&& result, std::string group,
+                     uint32_t parallel) override;
+    void ScheduledRestart(const std::string& name) override;
     void Stop(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void Restart(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void StopAll(sdbus::Result<std::vector<std::string>>&& result) override;
@@ -54,6 +59,8 @@ class ForeverService final
     uint32_t RunningCount() override;
 
     std::vector<Process*> resolveOrThrow(const std::string& target);
+    // Made on first use: the access policy (system mode) is set by then.
+    GroupControl& groups();
     using Action = void (Supervisor::*)(Process&, Supervisor::Done);
     // Applies `action` to every process, replying with their uids once all
     // callbacks have run.
@@ -67,6 +74,7 @@ class ForeverService final
     std::map<std::string, ProcessFigures> figures_;
     nlohmann::json specDefaults_ = nlohmann::json::object();
     const AccessPolicy* access_ = nullptr;
+    std::unique_ptr<GroupControl> groups_;
     // The processes of `all` the caller may control; with `strict`, any
     // other one is an AccessDenied error instead of being left out.
     std::vector<Process*> controllable(const std::vector<Process*>& all, bool strict);

@@ -1,0 +1,157 @@
+#include "daemon/group_control.hpp"
+
+#include <fmt/format.h>
+#include <syslog.h>
+
+#include "core/supervisor.hpp"
+#include "daemon/dbus_errors.hpp"
+#include "daemon/journal_events.hpp"
+
+namespace forever {
+
+GroupControl::GroupControl(sdbus::IConnection& connection, bool systemMode, Supervisor& supervisor,
+                           JournalEvents& journal, Announce announce)
+    : supervisor_(supervisor),
+      journal_(journal),
+      announce_(std::move(announce)),
+      timers_(connection, systemMode, [this](int priority, const std::string& message) {
+          journal_.daemonMessage(priority, message);
+      }) {}
+
+const std::string& GroupControl::scheduleKey(const ProcessSpec& spec) {
+    return spec.group.empty() ? spec.uid : spec.group;
+}
+
+bool GroupControl::scheduleInUse(const std::string& key, const Process* except) const {
+    for (const auto& p : supervisor_.processes()) {
+        if (p.get() != except && !p->spec.restartAt.empty() && scheduleKey(p->spec) == key) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::vector<Process*> GroupControl::membersOf(const std::string& group) const {
+    std::vector<Process*> out;
+    for (const auto& p : supervisor_.processes()) {
+        if (!group.empty() && p->spec.group == group) {
+            out.push_back(p.get());
+        }
+    }
+    return out;
+}
+
+void GroupControl::startScheduled(ProcessSpec spec, StartNow startNow,
+                                  sdbus::Result<sdbus::ObjectPath>&& result) {
+    if (spec.uid.empty()) {
+        throw sdbus::Error(
+            dbus_errors::kInvalidArgument,
+            "restartAt needs a uid (--uid NAME): its systemd timer is named after it");
+    }
+    const std::string key = scheduleKey(spec);
+    if (std::string current = timers_.calendarOf(key);
+        !current.empty() && current != spec.restartAt && scheduleInUse(key, nullptr)) {
+        throw sdbus::Error(
+            dbus_errors::kInvalidArgument,
+            fmt::format("'{}' already restarts at '{}'; a group has one schedule", key, current));
+    }
+    auto reply = std::make_shared<sdbus::Result<sdbus::ObjectPath>>(std::move(result));
+    const std::string calendar = spec.restartAt;  // the callback below takes `spec`
+    timers_.ensure(
+        key, calendar,
+        [this, reply, key, spec = std::move(spec),
+         startNow = std::move(startNow)](const auto& failure) {
+            // Runs from a D-Bus reply: nothing may escape.
+            try {
+                if (failure) {
+                    reply->returnError(sdbus::Error(
+                        failure->invalid ? dbus_errors::kInvalidArgument : dbus_errors::kFailed,
+                        failure->message));
+                    return;
+                }
+                try {
+                    reply->returnResults(startNow(spec));
+                } catch (...) {
+                    if (!scheduleInUse(key, nullptr)) {
+                        timers_.remove(key);
+                    }
+                    reply->returnError(dbus_errors::toDbusError(std::current_exception()));
+                }
+            } catch (...) {
+                // Only a lost connection fails a reply; BusAttachment
+                // reports that.
+            }
+        });
+}
+
+void GroupControl::onAdded(const Process& p) {
+    if (p.spec.restartAt.empty()) {
+        return;
+    }
+    const std::string key = scheduleKey(p.spec);
+    if (timers_.calendarOf(key) == p.spec.restartAt) {
+        return;  // made by its Start, or by another member
+    }
+    // A restored process: its timer may still be there from our previous
+    // life (kept if unchanged) or must be made again.
+    timers_.ensure(key, p.spec.restartAt, [this, key](const auto& failure) {
+        if (failure) {
+            journal_.daemonMessage(LOG_ERR, fmt::format("{}: its scheduled restarts are off: {}",
+                                                        key, failure->message));
+        }
+    });
+}
+
+void GroupControl::onRemoved(const Process& p) {
+    if (!p.spec.restartAt.empty() && !scheduleInUse(scheduleKey(p.spec), &p)) {
+        timers_.remove(scheduleKey(p.spec));
+    }
+}
+
+void GroupControl::scheduledRestart(const std::string& name) {
+    std::vector<Process*> targets;
+    for (const auto& p : supervisor_.processes()) {
+        if (!p->spec.restartAt.empty() && scheduleKey(p->spec) == name) {
+            targets.push_back(p.get());
+        }
+    }
+    if (targets.empty()) {
+        throw sdbus::Error(dbus_errors::kNotFound,
+                           fmt::format("no process or group '{}' has a restartAt schedule", name));
+    }
+    const std::string why = fmt::format("scheduled (restartAt '{}')", targets[0]->spec.restartAt);
+    for (Process* p : targets) {
+        journal_.note(*p, "scheduled-restart", LOG_INFO,
+                      fmt::format("{}: {} restart", p->spec.uid, why), "scheduled");
+    }
+    if (targets[0]->spec.group.empty()) {
+        supervisor_.restart(*targets[0], [] {});
+        return;
+    }
+    reloadGroup(name, 1, [this, name](const std::string& failure) {
+        if (!failure.empty()) {
+            journal_.daemonMessage(
+                LOG_ERR,
+                fmt::format("{}: the scheduled rolling reload stopped: {}", name, failure));
+        }
+    });
+}
+
+void GroupControl::reloadGroup(const std::string& group, unsigned parallel,
+                               RollingReload::Done done) {
+    std::vector<std::string> uids;
+    for (Process* p : membersOf(group)) {
+        uids.push_back(p->spec.uid);
+    }
+    if (uids.empty()) {
+        throw sdbus::Error(dbus_errors::kNotFound, fmt::format("no group '{}'", group));
+    }
+    RollingReload::run(
+        supervisor_, std::move(uids), parallel,
+        [this, group](const std::string& uid, RollingReload::Step step, const std::string& detail) {
+            announce_(group, uid, toString(step), detail);
+        },
+        std::move(done));
+}
+
+}  // namespace forever
