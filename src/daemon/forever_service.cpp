@@ -121,16 +121,37 @@ void ForeverService::Start(sdbus::Result<sdbus::ObjectPath>&& result,
             // forever monitor would pass its own to the child.
             object["env"] = defaultEnv_;
         }
-        auto startNow = [this](ProcessSpec parsed) {
-            Process& p = supervisor_.start(std::move(parsed));
-            return sdbus::ObjectPath(processObjectPath(p.spec.uid));
-        };
         ProcessSpec parsed = specFromJson(object);
+        groups().checkNames(parsed);
         if (parsed.restartAt.empty()) {
-            result.returnResults(startNow(std::move(parsed)));
+            result.returnResults(startProcess(std::move(parsed)));
         } else {
-            groups().startScheduled(std::move(parsed), startNow, std::move(result));
+            groups().startScheduled(
+                std::move(parsed),
+                [this](ProcessSpec spec) { return startProcess(std::move(spec)); },
+                std::move(result));
         }
+    });
+}
+
+sdbus::ObjectPath ForeverService::startProcess(ProcessSpec spec) {
+    Process& p = supervisor_.start(std::move(spec));
+    return sdbus::ObjectPath(processObjectPath(p.spec.uid));
+}
+
+void ForeverService::Scale(
+    sdbus::Result<std::vector<std::string>, std::vector<std::string>>&& result, std::string group,
+    std::string count) {
+    guarded([&] {
+        controllable(groups().membersOf(group), true);
+        auto reply =
+            std::make_shared<sdbus::Result<std::vector<std::string>, std::vector<std::string>>>(
+                std::move(result));
+        groups().scale(
+            group, count, [this](ProcessSpec spec) { return startProcess(std::move(spec)); },
+            [reply](std::vector<std::string> started, std::vector<std::string> stopped) {
+                reply->returnResults(started, stopped);
+            });
     });
 }
 

@@ -44,6 +44,8 @@ class ForeverService final
     void ReloadGroup(sdbus::Result<std::vector<std::string>>&& result, std::string group,
                      uint32_t parallel) override;
     void ScheduledRestart(const std::string& name) override;
+    void Scale(sdbus::Result<std::vector<std::string>, std::vector<std::string>>&& result,
+               std::string group, std::string count) override;
     void Stop(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void Restart(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void StopAll(sdbus::Result<std::vector<std::string>>&& result) override;
@@ -59,6 +61,8 @@ class ForeverService final
     uint32_t RunningCount() override;
 
     std::vector<Process*> resolveOrThrow(const std::string& target);
+    // Starts a validated spec; its object path.
+    sdbus::ObjectPath startProcess(ProcessSpec spec);
     // Made on first use: the access policy (system mode) is set by then.
     GroupControl& groups();
     using Action = void (Supervisor::*)(Process&, Supervisor::Done);

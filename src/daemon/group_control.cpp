@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <syslog.h>
 
+#include <algorithm>
+#include <stdexcept>
+
+#include "core/group.hpp"
 #include "core/supervisor.hpp"
 #include "daemon/dbus_errors.hpp"
 #include "daemon/journal_events.hpp"
@@ -39,6 +43,77 @@ std::vector<Process*> GroupControl::membersOf(const std::string& group) const {
         }
     }
     return out;
+}
+
+void GroupControl::checkNames(const ProcessSpec& spec) const {
+    std::vector<GroupedName> table;
+    for (const auto& p : supervisor_.processes()) {
+        table.push_back({p->spec.uid, p->spec.group});
+    }
+    if (auto conflict = groupConflict(spec.uid, spec.group, table); !conflict.empty()) {
+        throw sdbus::Error(dbus_errors::kInvalidArgument, conflict);
+    }
+}
+
+void GroupControl::scale(const std::string& group, const std::string& count, StartNow startNow,
+                         Scaled done) {
+    std::vector<Process*> members = membersOf(group);
+    if (members.empty()) {
+        throw sdbus::Error(dbus_errors::kNotFound, fmt::format("no group '{}'", group));
+    }
+    std::vector<unsigned> indices;
+    const Process* model = members.front();  // new members copy the lowest-numbered one
+    for (Process* p : members) {
+        if (auto i = memberIndex(group, p->spec.uid)) {
+            if (indices.empty() || *i < *std::min_element(indices.begin(), indices.end())) {
+                model = p;
+            }
+            indices.push_back(*i);
+        }
+    }
+    ScalePlan plan;
+    try {
+        plan = planScale(indices, count);
+    } catch (const std::invalid_argument& e) {
+        throw sdbus::Error(dbus_errors::kInvalidArgument, e.what());
+    }
+    std::vector<std::string> started;
+    for (unsigned i : plan.add) {
+        ProcessSpec spec = model->spec;
+        spec.uid = memberUid(group, i);
+        spec.env["FOREVER_INSTANCE"] = std::to_string(i);
+        checkNames(spec);
+        startNow(std::move(spec));  // a failure throws; the members started so far stay
+        started.push_back(memberUid(group, i));
+    }
+    struct Pending {
+        Scaled done;
+        std::vector<std::string> started;
+        std::vector<std::string> stopped;
+        size_t left;
+    };
+    auto pending = std::make_shared<Pending>(
+        Pending{std::move(done), std::move(started), {}, plan.stop.size()});
+    if (plan.stop.empty()) {
+        pending->done(pending->started, {});
+        return;
+    }
+    for (unsigned i : plan.stop) {
+        pending->stopped.push_back(memberUid(group, i));
+    }
+    for (unsigned i : plan.stop) {
+        Process* p = supervisor_.findByUid(memberUid(group, i));
+        auto settle = [pending] {
+            if (--pending->left == 0) {
+                pending->done(pending->started, pending->stopped);
+            }
+        };
+        if (p) {
+            supervisor_.stop(*p, settle);
+        } else {
+            settle();
+        }
+    }
 }
 
 void GroupControl::startScheduled(ProcessSpec spec, StartNow startNow,

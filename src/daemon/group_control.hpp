@@ -47,6 +47,14 @@ class GroupControl {
     // Rolls a reload over the group's members in index order.
     void reloadGroup(const std::string& group, unsigned parallel, RollingReload::Done done);
 
+    // Refuses (Error.InvalidArgument) a new process whose uid or group
+    // would make a TARGET mean two things (core/group.hpp).
+    void checkNames(const ProcessSpec& spec) const;
+    // Manager.Scale: `done` gets the uids started and stopped.
+    using Scaled =
+        std::function<void(std::vector<std::string> started, std::vector<std::string> stopped)>;
+    void scale(const std::string& group, const std::string& count, StartNow startNow, Scaled done);
+
     // The processes whose group is `group`, in table order.
     std::vector<Process*> membersOf(const std::string& group) const;
 
