@@ -364,6 +364,19 @@ std::vector<ProcessRow> ForeverService::List() {
     });
 }
 
+std::vector<sdbus::Struct<ProcessRow, std::string>> ForeverService::ListV2() {
+    return guarded([&] {
+        std::vector<sdbus::Struct<ProcessRow, std::string>> out;
+        const auto& table = supervisor_.processes();
+        out.reserve(table.size());
+        for (size_t i = 0; i < table.size(); ++i) {
+            out.emplace_back(processRow(*table[i], i, figures_[table[i]->spec.uid]),
+                             table[i]->spec.group);
+        }
+        return out;
+    });
+}
+
 std::vector<sdbus::ObjectPath> ForeverService::Find(const std::string& target) {
     return guarded([&] {
         std::vector<sdbus::ObjectPath> out;

@@ -53,6 +53,7 @@ class ForeverService final
     void Reload(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void StopByPid(sdbus::Result<std::string>&& result, uint32_t pid) override;
     std::vector<ProcessRow> List() override;
+    std::vector<sdbus::Struct<ProcessRow, std::string>> ListV2() override;
     std::vector<sdbus::ObjectPath> Find(const std::string& target) override;
     sdbus::ObjectPath GetProcess(const std::string& target) override;
     std::vector<std::string> CleanLogs() override;
