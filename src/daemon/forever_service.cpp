@@ -281,6 +281,11 @@ void ForeverService::RestartAll(sdbus::Result<std::vector<std::string>>&& result
 
 void ForeverService::Reload(sdbus::Result<std::vector<std::string>>&& result, std::string target) {
     guarded([&] {
+        if (!supervisor_.findByUid(target) && !groups().membersOf(target).empty()) {
+            // A group is rolled, never reloaded all at once.
+            ReloadGroup(std::move(result), target, 1);
+            return;
+        }
         struct Pending {
             sdbus::Result<std::vector<std::string>> result;
             std::vector<std::string> uids;
