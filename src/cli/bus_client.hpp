@@ -58,6 +58,8 @@ class BusClient {
   public:
     explicit BusClient(bool systemBus);
     ManagerProxy& manager() { return *manager_; }
+    // For calls that need more than the Manager proxy (signals, async).
+    sdbus::IConnection& connection() { return *connection_; }
 
     template <typename Call>
     auto call(Call&& body) -> decltype(body(std::declval<ManagerProxy&>())) {
