@@ -99,7 +99,7 @@ struct Process {
     std::vector<std::function<void()>> waiters;  // replies owed when pending completes
     EventLoop::HandlePtr timer;                  // restart delay or kill timeout
 
-    Process() = default;
+    Process();
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
     ~Process();

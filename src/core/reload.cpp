@@ -31,7 +31,8 @@ void Supervisor::reload(Process& p, Outcome done) {
         restart(p, [done = std::move(done)] { done({}); });
         return;
     }
-    p.incoming = std::make_unique<Run>(launch(p));  // a spawn failure throws; nothing changed
+    p.incoming =
+        std::make_unique<Run>(launcher_.launch(p));  // a spawn failure throws; nothing changed
     p.reloadWaiters.push_back(std::move(done));
     p.state = ProcState::Reloading;
     p.reloadTimer = loop_.addTimer(p.spec.reloadTimeout, [this, &p] {
@@ -133,15 +134,6 @@ void Supervisor::finishReload(Process& p, const std::string& failure) {
     for (auto& w : waiters) {
         w(failure);
     }
-}
-
-Process* Supervisor::findByIncomingPid(pid_t pid) const {
-    for (const auto& p : table_) {
-        if (p->incoming && p->incoming->pid == pid) {
-            return p.get();
-        }
-    }
-    return nullptr;
 }
 
 }  // namespace forever

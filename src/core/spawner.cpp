@@ -125,18 +125,36 @@ void raiseFileLimit() {
     }
 }
 
-SpawnedProcess spawnProcess(const SpawnRequest& request) {
-    const ProcessSpec& spec = *request.spec;
+namespace {
 
-    // Everything the child needs is built before fork, so the child only
-    // calls what is safe there.
-    std::vector<std::string> args = spec.argv();
+// Everything the child needs, built before fork so the child only calls
+// what is safe there. Pinned in place: argv and envp point into it.
+struct ExecPlan {
+    explicit ExecPlan(const SpawnRequest& request);
+    ExecPlan(const ExecPlan&) = delete;
+    ExecPlan& operator=(const ExecPlan&) = delete;
+
+    std::vector<std::string> args;
     std::vector<char*> argv;
+    std::vector<std::string> envStrings;
+    std::vector<char*> envp;
+    // LISTEN_PID is the child's own pid, known only after fork: the child
+    // writes it into this placeholder (its copy of the string).
+    char* listenPidDigits = nullptr;
+    std::string cwd;
+    // System mode: the owner's identity, looked up before fork.
+    bool switchUser = false;
+    gid_t runGid = 0;
+    std::string runUser;
+};
+
+ExecPlan::ExecPlan(const SpawnRequest& request) {
+    const ProcessSpec& spec = *request.spec;
+    args = spec.argv();
     for (auto& a : args) {
         argv.push_back(a.data());
     }
     argv.push_back(nullptr);
-    std::vector<std::string> envStrings;
     for (const auto& [name, value] : spec.env) {
         if (!isSupervisorOnlyVariable(name) && !request.extraEnv.count(name)) {
             envStrings.push_back(name + "=" + value);
@@ -145,15 +163,11 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
     for (const auto& [name, value] : request.extraEnv) {
         envStrings.push_back(name + "=" + value);
     }
-    // LISTEN_PID is the child's own pid, known only after fork: the child
-    // writes it into this placeholder (its copy of the string).
-    char* listenPidDigits = nullptr;
     if (request.listenFd >= 0) {
         envStrings.push_back("LISTEN_FDS=1");
         envStrings.push_back("LISTEN_FDNAMES=listen");
         envStrings.push_back("LISTEN_PID=" + std::string(20, '\0'));
     }
-    std::vector<char*> envp;
     for (auto& e : envStrings) {
         envp.push_back(e.data());
     }
@@ -161,15 +175,11 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
         listenPidDigits = envStrings.back().data() + std::strlen("LISTEN_PID=");
     }
     envp.push_back(nullptr);
-    std::string cwd = spec.workingDir;
+    cwd = spec.workingDir;
     if (cwd.empty()) {
         cwd = std::filesystem::path(spec.script).parent_path().string();
     }
-
-    // System mode: the owner's identity, looked up before fork.
-    bool switchUser = spec.runAsUid >= 0 && static_cast<uid_t>(spec.runAsUid) != ::geteuid();
-    gid_t runGid = 0;
-    std::string runUser;
+    switchUser = spec.runAsUid >= 0 && static_cast<uid_t>(spec.runAsUid) != ::geteuid();
     if (switchUser) {
         struct passwd pw {};
         struct passwd* found = nullptr;
@@ -182,6 +192,117 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
         runGid = pw.pw_gid;
         runUser = pw.pw_name;
     }
+}
+
+void makePipe(UniqueFd& r, UniqueFd& w) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) < 0) {
+        throw SpawnError(fmt::format("pipe: {}", std::strerror(errno)));
+    }
+    r.reset(fds[0]);
+    w.reset(fds[1]);
+}
+
+// The child, between fork and exec: its own group, default signals, stdio,
+// the listen socket as fd 3, the owner's identity, the working directory.
+// A failure is written to `ep` as a ChildFailure and the child exits.
+[[noreturn]] void execChild(const SpawnRequest& request, const ExecPlan& plan, int ep, int outWrite,
+                            int errWrite) {
+    const ProcessSpec& spec = *request.spec;
+    ::setpgid(0, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig) {
+        if (sig != SIGKILL && sig != SIGSTOP) {
+            ::signal(sig, SIG_DFL);
+        }
+    }
+    int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        failInChild(ep, kStdio);
+    }
+    int out = openOutput(request.stdoutTo, outWrite, spec.uid, LOG_INFO, ep);
+    int err = openOutput(request.stderrTo, errWrite, spec.uid, LOG_ERR, ep);
+    // Move fds out of the 0..2 range first so dup2 cannot clobber one
+    // with another.
+    auto high = [ep](int fd) {
+        int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (moved < 0) {
+            failInChild(ep, kStdio);
+        }
+        return moved;
+    };
+    in = high(in);
+    out = high(out);
+    err = high(err);
+    int listen = request.listenFd >= 0 ? high(request.listenFd) : -1;
+    moveTo(in, 0, ep);
+    moveTo(out, 1, ep);
+    moveTo(err, 2, ep);
+    if (listen >= 0) {
+        moveTo(listen, 3, ep);
+        writeDecimal(plan.listenPidDigits, ::getpid());
+    }
+    if (plan.switchUser &&
+        (::initgroups(plan.runUser.c_str(), plan.runGid) < 0 || ::setgid(plan.runGid) < 0 ||
+         ::setuid(static_cast<uid_t>(spec.runAsUid)) < 0)) {
+        failInChild(ep, kUser);
+    }
+    if (::chdir(plan.cwd.c_str()) < 0) {
+        failInChild(ep, kChdir);
+    }
+    // Last: until exec the child still holds the supervisor's
+    // descriptors (close-on-exec), possibly above the old limit, and
+    // opening stdio under it would fail with EMFILE.
+    if (childFileLimit.rlim_cur != RLIM_INFINITY) {
+        ::setrlimit(RLIMIT_NOFILE, &childFileLimit);
+    }
+    ::execvpe(plan.argv[0], plan.argv.data(), plan.envp.data());
+    failInChild(ep, kExec);
+}
+
+// Waits for the exec (the error pipe closes) or the child's report of why
+// it failed, which is thrown after reaping it.
+void awaitExec(pid_t pid, const UniqueFd& errorRead, const SpawnRequest& request,
+               const ExecPlan& plan) {
+    ChildFailure failure{};
+    ssize_t n;
+    do {
+        n = ::read(errorRead.get(), &failure, sizeof failure);
+    } while (n < 0 && errno == EINTR);
+    if (n != static_cast<ssize_t>(sizeof failure)) {
+        return;
+    }
+    int status;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    std::string what = failure.stage == kExec ? plan.args.front() : plan.cwd;
+    if (failure.stage == kJournal || failure.stage == kStdio) {
+        what = request.spec->uid;
+    }
+    throw SpawnError(
+        fmt::format("{} {}: {}", stageText(failure.stage), what, std::strerror(failure.error)));
+}
+
+// A pidfd for the new child, or the child is killed and reaped.
+UniqueFd pidfdOrKill(pid_t pid) {
+    int pidfd = static_cast<int>(::pidfd_open(pid, 0));
+    if (pidfd < 0) {
+        int saved = errno;
+        ::kill(pid, SIGKILL);
+        int status;
+        ::waitpid(pid, &status, 0);
+        throw SpawnError(fmt::format("pidfd_open: {}", std::strerror(saved)));
+    }
+    ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+    return UniqueFd(pidfd);
+}
+
+}  // namespace
+
+SpawnedProcess spawnProcess(const SpawnRequest& request) {
+    const ExecPlan plan(request);
 
     int errorPipe[2];
     if (::pipe2(errorPipe, O_CLOEXEC) < 0) {
@@ -189,14 +310,6 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
     }
     UniqueFd errorRead(errorPipe[0]), errorWrite(errorPipe[1]);
     UniqueFd outRead, outWrite, errRead, errWrite;
-    auto makePipe = [](UniqueFd& r, UniqueFd& w) {
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) < 0) {
-            throw SpawnError(fmt::format("pipe: {}", std::strerror(errno)));
-        }
-        r.reset(fds[0]);
-        w.reset(fds[1]);
-    };
     if (request.stdoutTo == OutputTarget::Pipe) {
         makePipe(outRead, outWrite);
     }
@@ -209,57 +322,7 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
         throw SpawnError(fmt::format("fork: {}", std::strerror(errno)));
     }
     if (pid == 0) {
-        int ep = errorWrite.get();
-        ::setpgid(0, 0);
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        for (int sig = 1; sig < NSIG; ++sig) {
-            if (sig != SIGKILL && sig != SIGSTOP) {
-                ::signal(sig, SIG_DFL);
-            }
-        }
-        int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (in < 0) {
-            failInChild(ep, kStdio);
-        }
-        int out = openOutput(request.stdoutTo, outWrite.get(), spec.uid, LOG_INFO, ep);
-        int err = openOutput(request.stderrTo, errWrite.get(), spec.uid, LOG_ERR, ep);
-        // Move fds out of the 0..2 range first so dup2 cannot clobber one
-        // with another.
-        auto high = [ep](int fd) {
-            int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-            if (moved < 0) {
-                failInChild(ep, kStdio);
-            }
-            return moved;
-        };
-        in = high(in);
-        out = high(out);
-        err = high(err);
-        int listen = request.listenFd >= 0 ? high(request.listenFd) : -1;
-        moveTo(in, 0, ep);
-        moveTo(out, 1, ep);
-        moveTo(err, 2, ep);
-        if (listen >= 0) {
-            moveTo(listen, 3, ep);
-            writeDecimal(listenPidDigits, ::getpid());
-        }
-        if (switchUser && (::initgroups(runUser.c_str(), runGid) < 0 || ::setgid(runGid) < 0 ||
-                           ::setuid(static_cast<uid_t>(spec.runAsUid)) < 0)) {
-            failInChild(ep, kUser);
-        }
-        if (::chdir(cwd.c_str()) < 0) {
-            failInChild(ep, kChdir);
-        }
-        // Last: until exec the child still holds the supervisor's
-        // descriptors (close-on-exec), possibly above the old limit, and
-        // opening stdio under it would fail with EMFILE.
-        if (childFileLimit.rlim_cur != RLIM_INFINITY) {
-            ::setrlimit(RLIMIT_NOFILE, &childFileLimit);
-        }
-        ::execvpe(argv[0], argv.data(), envp.data());
-        failInChild(ep, kExec);
+        execChild(request, plan, errorWrite.get(), outWrite.get(), errWrite.get());
     }
 
     errorWrite.reset();
@@ -268,36 +331,11 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
     // setpgid in the parent too, so a signal to the group sent right after
     // fork cannot miss the child.
     ::setpgid(pid, pid);
-
-    ChildFailure failure{};
-    ssize_t n;
-    do {
-        n = ::read(errorRead.get(), &failure, sizeof failure);
-    } while (n < 0 && errno == EINTR);
-    if (n == static_cast<ssize_t>(sizeof failure)) {
-        int status;
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        std::string what = failure.stage == kExec ? args.front() : cwd;
-        if (failure.stage == kJournal || failure.stage == kStdio) {
-            what = spec.uid;
-        }
-        throw SpawnError(
-            fmt::format("{} {}: {}", stageText(failure.stage), what, std::strerror(failure.error)));
-    }
+    awaitExec(pid, errorRead, request, plan);
 
     SpawnedProcess spawned;
     spawned.pid = pid;
-    int pidfd = static_cast<int>(::pidfd_open(pid, 0));
-    if (pidfd < 0) {
-        int saved = errno;
-        ::kill(pid, SIGKILL);
-        int status;
-        ::waitpid(pid, &status, 0);
-        throw SpawnError(fmt::format("pidfd_open: {}", std::strerror(saved)));
-    }
-    ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
-    spawned.pidfd.reset(pidfd);
+    spawned.pidfd = pidfdOrKill(pid);
     spawned.stdoutPipe = std::move(outRead);
     spawned.stderrPipe = std::move(errRead);
     return spawned;

@@ -5,20 +5,21 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "core/app_health.hpp"
 #include "core/event_loop.hpp"
+#include "core/kill_plan.hpp"
+#include "core/launcher.hpp"
+#include "core/log_files.hpp"
 #include "core/notify_socket.hpp"
 #include "core/process.hpp"
+#include "core/process_control.hpp"
+#include "core/process_table.hpp"
+#include "core/supervisor_error.hpp"
 
 namespace forever {
-
-class LogFile;
-class OutputCapture;
-struct SpawnRequest;
-struct SpawnedProcess;
 
 // Lifecycle events the daemon turns into D-Bus signals, journal entries and
 // persisted state.
@@ -45,27 +46,12 @@ struct SupervisorEvent {
     std::string reason;
 };
 
-// Errors a caller can act on, typed so the D-Bus layer names them.
-class SupervisorError : public std::runtime_error {
-  public:
-    enum class Code { NotFound, InvalidArgument, AlreadyExists, SpawnFailed, Busy };
-    SupervisorError(Code code, const std::string& what) : std::runtime_error(what), code_(code) {}
-    Code code() const { return code_; }
-
-  private:
-    Code code_;
-};
-
-struct SupervisorOptions {
-    // Where output goes when no log file is given and journald is absent.
-    std::filesystem::path defaultLogDir;
-    // Whether children's output goes to journald by default.
-    bool journal = true;
-};
-
-// Owns the process table and carries out the restart policy: spawns,
-// watches pidfds, reaps every child (it is a subreaper), stops with
-// killSignal then SIGKILL, and restarts what dies unasked.
+// The coordinator: owns the process table and each process's lifecycle
+// (start, stop, restart, reload, halt), and carries out the restart policy
+// when a run ends (run_exit.cpp). The rooms it coordinates each own one
+// concept: ProcessTable (finding processes), Launcher (starting a run),
+// KillPlan (bringing one down), AppHealth (judging a live one), LogFiles.
+// See docs/ARCHITECTURE.md.
 class Supervisor {
   public:
     using Listener = std::function<void(const SupervisorEvent&)>;
@@ -73,7 +59,11 @@ class Supervisor {
     // Called with "" on success, or with why it failed.
     using Outcome = std::function<void(const std::string& failure)>;
 
+    // Supervises real processes.
     Supervisor(EventLoop& loop, SupervisorOptions options, Listener listener);
+    // Supervises through `control` (a fake in unit tests).
+    Supervisor(EventLoop& loop, ProcessControl& control, SupervisorOptions options,
+               Listener listener);
     ~Supervisor();
 
     // Validates and starts a new process (uid generated when empty).
@@ -94,6 +84,10 @@ class Supervisor {
 
     // Reaps every exited child; call on SIGCHLD.
     void reapChildren();
+    // A sample of p's memory (its tree's RSS): over maxMemory, `warn` is
+    // told why and p is restarted.
+    void memorySampled(Process& p, uint64_t rssBytes,
+                       const std::function<void(const std::string& why)>& warn);
 
     // The persisted form of the table, as a JSON array: specs, not pids
     // (plus the pids, so a restarted daemon can stop leftovers of its
@@ -103,7 +97,7 @@ class Supervisor {
     // entries that could not be restored (never silently dropped).
     std::vector<std::string> restore(const nlohmann::json& processes);
 
-    const std::vector<std::unique_ptr<Process>>& processes() const { return table_; }
+    const std::vector<std::unique_ptr<Process>>& processes() const;
     std::vector<Process*> resolve(const std::string& target, const std::string& cwd = {}) const;
     Process* findByUid(const std::string& uid) const;
     Process* findByPid(pid_t pid) const;
@@ -120,62 +114,44 @@ class Supervisor {
     void pruneLogs();
 
   private:
-    // A new run of `p` (spawned, output captured) that is not yet its
-    // current one; throws SupervisorError(SpawnFailed).
-    Run launch(Process& p);
+    using Kind = SupervisorEvent::Kind;
+
     // p.run was just set: state, watchdog, health checks, pid file.
     void becomeCurrent(Process& p);
-    // Stops a run that is no longer current (killSignal, SIGKILL after
-    // killTimeout) and keeps reading what it still writes.
+    // Stops a run that is no longer current (KillPlan::retire) and keeps
+    // reading what it still writes.
     void retire(const Process& p, Run run);
-    void drainOutput(Run& run);
     void spawnRun(Process& p);
+    // run_exit.cpp: a run ended; what the policy (or a pending stop or
+    // restart) makes of it.
+    void onExit(Process& p, ExitStatus status);
+    void afterExit(Process& p, ExitStatus status, std::chrono::milliseconds uptime);
     // A new run of an existing process; a spawn failure marks it failed
     // (GaveUp) instead of throwing.
     void relaunch(Process& p);
-    void onExit(Process& p, ExitStatus status);
-    void afterExit(Process& p, ExitStatus status, std::chrono::milliseconds uptime);
-    void signalRun(Process& p, int signal);
-    void beginStop(Process& p);
     void remove(Process& p);
     void finish(Process& p);
-    void sweepGroup(pid_t pgid, int signal, Millis timeout);
-    // With killTree: processes the app left behind outside its group and
-    // tree (found by the FOREVER_UID in their environment) get killSignal,
-    // then SIGKILL after killTimeout.
-    void stopStrays(const Process& p);
-    void startWatching(Process& p);
-    void onNotify(Process& p, pid_t sender, const NotifyFields& fields);
     // reload.cpp
     void onIncomingNotify(Process& p, const NotifyFields& fields);
     void probeIncoming(Process& p);
     void takeOver(Process& p, const std::string& why);
     void abandonReload(Process& p, const std::string& why);
     void finishReload(Process& p, const std::string& failure);
-    Process* findByIncomingPid(pid_t pid) const;
-    void armWatchdog(Process& p);
-    void scheduleHealthCheck(Process& p);
-    void runAlert(Process& p);
-    void emit(SupervisorEvent::Kind kind, Process& p, std::string reason = {});
-    std::string generateUid();
-    UniqueFd listenSocketFor(const ProcessSpec& spec);
-    std::shared_ptr<LogFile> logFileFor(const std::string& path, const Process& p);
-    void chooseOutput(const Process& p, SpawnRequest& request) const;
-    std::unique_ptr<OutputCapture> captureOutput(Process& p, SpawnedProcess& spawned);
+    void emit(Kind kind, Process& p, std::string reason = {});
+    AppHealth::Reports healthReports();
 
     EventLoop& loop_;
+    ProcessControl& control_;
     SupervisorOptions options_;
     Listener listener_;
-    std::vector<std::unique_ptr<Process>> table_;
+    ProcessTable table_;
+    KillPlan killPlan_;
+    LogFiles logFiles_;
+    Launcher launcher_;
+    AppHealth health_;
     // specToJson(spec).dump() of each process; dropped in remove().
     mutable std::map<const Process*, std::string> specJsonCache_;
-    std::map<std::string, std::weak_ptr<LogFile>> logFiles_;  // one writer per path
-    std::vector<EventLoop::HandlePtr> sweepers_;
-    std::vector<std::unique_ptr<OutputCapture>> draining_;  // pipes still held by orphans
     Done haltDone_;
-    std::vector<std::string> retiredLogFiles_;  // files of removed processes, for cleanlogs
-    EventLoop::HandlePtr pruneTimer_;
-    unsigned notifyCounter_ = 0;
 };
 
 }  // namespace forever

@@ -1,6 +1,5 @@
 // foreverd: the supervisor daemon. One thread, one sd-event loop: D-Bus,
 // signals, child exits, timers and log pipes all run on it.
-#include <malloc.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <syslog.h>
@@ -23,17 +22,19 @@
 #include <string>
 
 #include "config.h"
+#include "core/environment.hpp"
 #include "core/spawner.hpp"
 #include "core/state_store.hpp"
 #include "core/supervisor.hpp"
 #include "daemon/access_policy.hpp"
 #include "daemon/bus_attachment.hpp"
 #include "daemon/forever_service.hpp"
+#include "daemon/heap_trimmer.hpp"
 #include "daemon/journal_events.hpp"
 #include "daemon/metrics_sampler.hpp"
 #include "daemon/sd_event_loop.hpp"
-
-extern char** environ;
+#include "daemon/state_saver.hpp"
+#include "daemon/systemd_status.hpp"
 
 namespace {
 
@@ -147,18 +148,6 @@ std::optional<Options> parseOptions(int argc, char** argv) {
     return o;
 }
 
-std::map<std::string, std::string> environmentMap() {
-    std::map<std::string, std::string> env;
-    for (char** e = environ; *e; ++e) {
-        std::string entry = *e;
-        auto eq = entry.find('=');
-        if (eq != std::string::npos) {
-            env[entry.substr(0, eq)] = entry.substr(eq + 1);
-        }
-    }
-    return env;
-}
-
 // Connect for real: a socket file left behind by a stopped journald exists
 // but refuses connections, and then every app would fail to start.
 bool journaldAvailable() {
@@ -191,7 +180,6 @@ int run(const Options& options) {
     bool journal = journaldAvailable();
     JournalEvents events(journal);
     StateStore store(options.stateDir);
-    EventLoop::HandlePtr pendingSave;
     std::unique_ptr<ForeverService> service;
 
     SupervisorOptions supervisorOptions;
@@ -200,47 +188,20 @@ int run(const Options& options) {
     Supervisor* supervisorPtr = nullptr;
     bool halting = false;
 
-    // Only changes are sent: sd_notify() blocks when the manager's socket
-    // queue is full, and this runs after every loop iteration with events.
-    std::string lastStatus;
+    SystemdStatus status;
     auto updateStatus = [&] {
-        auto status = fmt::format("STATUS={} of {} processes running",
-                                  supervisorPtr->runningCount(), supervisorPtr->processes().size());
-        if (status != lastStatus) {
-            sd_notify(0, status.c_str());
-            lastStatus = std::move(status);
-        }
+        status.running(supervisorPtr->runningCount(), supervisorPtr->processes().size());
     };
-    // A failed save (disk full, read-only) is said once, retried every
-    // 5 s until it works (the last good file stays in place meanwhile),
-    // and its recovery said too.
-    std::error_code saveError;
-    EventLoop::HandlePtr saveRetry;
-    size_t tableHighWater = 0;
-    EventLoop::HandlePtr pendingTrim;
-    std::function<void()> saveNow = [&] {
-        pendingSave.reset();
-        saveRetry.reset();
-        // Here, after the iteration, not in the event handler: Removed comes
-        // before the process leaves the table, so a count taken then would
-        // still include it. Not once halting: STATUS says "stopping".
-        if (!halting) {
-            updateStatus();
-        }
-        auto ec = store.saveRendered(supervisorPtr->renderedSnapshot());
-        if (ec && ec != saveError) {
-            events.daemonMessage(LOG_ERR, fmt::format("cannot save state in {}: {}; the "
-                                                      "previous state is kept, retrying",
-                                                      options.stateDir.string(), ec.message()));
-        } else if (!ec && saveError) {
-            events.daemonMessage(LOG_NOTICE,
-                                 fmt::format("state saved in {} again", options.stateDir.string()));
-        }
-        saveError = ec;
-        if (ec && !halting) {
-            saveRetry = loop.addTimer(std::chrono::seconds(5), [&] { saveNow(); });
-        }
-    };
+    StateSaver saver(
+        loop, store, options.stateDir.string(),
+        {.render = [&] { return supervisorPtr->renderedSnapshot(); },
+         // Here, after the iteration, not in the event handler: Removed
+         // comes before the process leaves the table, so a count taken
+         // then would still include it.
+         .beforeSave = updateStatus,
+         .say = [&](int priority,
+                    const std::string& message) { events.daemonMessage(priority, message); }});
+    HeapTrimmer trimmer(loop);
     Supervisor supervisor(loop, supervisorOptions, [&](const SupervisorEvent& event) {
         if (service) {
             service->onEvent(event);
@@ -250,30 +211,13 @@ int run(const Options& options) {
         if (halting) {
             return;  // the table is saved as it was when the stop began
         }
-        using Kind = SupervisorEvent::Kind;
-        // glibc keeps the heap that 1000 apps grew after they are gone
-        // (foreverd stayed at 34 MB after stopall, 6 MB idle); give it back
-        // once the table has halved since it was last this large, and a
-        // second later, so a whole stopall ends in one trim, not 1000.
         const size_t tableSize = supervisorPtr->processes().size();
-        if (event.kind == Kind::Added) {
-            tableHighWater = std::max(tableHighWater, tableSize);
-        } else if (event.kind == Kind::Removed && tableSize - 1 <= tableHighWater / 2 &&
-                   !pendingTrim) {
-            tableHighWater = tableSize - 1;  // Removed comes before it leaves
-            // By then what the burst of stops still held (drained log
-            // pipes, replies) is freed too.
-            pendingTrim = loop.addTimer(std::chrono::seconds(1), [&] {
-                pendingTrim.reset();
-                ::malloc_trim(0);
-            });
+        if (event.kind == SupervisorEvent::Kind::Added) {
+            trimmer.added(tableSize);
+        } else if (event.kind == SupervisorEvent::Kind::Removed) {
+            trimmer.removed(tableSize - 1);  // Removed comes before it leaves
         }
-        // Coalesce: one save per loop iteration, however many changes. Not
-        // less often: the saved pids are what lets a successor of a kill -9'd
-        // foreverd stop the old runs, so they must be on disk at once.
-        if (!pendingSave) {
-            pendingSave = loop.addDeferred(saveNow);
-        }
+        saver.changed();
     });
     supervisorPtr = &supervisor;
 
@@ -286,7 +230,8 @@ int run(const Options& options) {
                      options.system ? "system" : "session", e.getMessage().c_str());
         return 1;
     }
-    service = std::make_unique<ForeverService>(*connection, supervisor, events, environmentMap());
+    service =
+        std::make_unique<ForeverService>(*connection, supervisor, events, currentEnvironment());
     service->setSpecDefaults(options.specDefaults);
     AccessPolicy access(options.system);
     service->setAccessPolicy(&access);
@@ -301,14 +246,13 @@ int run(const Options& options) {
             return;
         }
         halting = true;
-        if (pendingSave) {
-            saveNow();
-        }
-        sd_notify(0, "STOPPING=1\nSTATUS=stopping every process");
+        saver.halting();  // first: the flush below must not count STATUS= again
+        saver.flush();
+        status.stopping();
         events.daemonMessage(exitCode == 0 ? LOG_INFO : LOG_ERR,
                              why + ": stopping every supervised process");
         supervisor.halt([&, exitCode] {
-            saveNow();
+            saver.saveNow();
             loop.exit(exitCode);
         });
     };

@@ -47,12 +47,8 @@ void MetricsSampler::sampleNow() {
         figures.rssAverage = ring->averageRss();
         figures.cpuAverage = ring->averageCpu();
         figures.samples = static_cast<uint32_t>(ring->size());
-        if (p->spec.maxMemory > 0 && s.rssBytes > p->spec.maxMemory &&
-            p->state == ProcState::Running) {
-            report_(*p, fmt::format("{}: memory {} bytes is above maxMemory {}; restarting", uid,
-                                    s.rssBytes, p->spec.maxMemory));
-            supervisor_.restart(*p, {});
-        }
+        supervisor_.memorySampled(*p, s.rssBytes,
+                                  [&](const std::string& why) { report_(*p, why); });
     }
     table_.retain(present);
 }

@@ -1,0 +1,99 @@
+#include "core/process_table.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "core/target.hpp"
+
+namespace forever {
+
+Process& ProcessTable::add(std::unique_ptr<Process> process) {
+    entries_.push_back(std::move(process));
+    return *entries_.back();
+}
+
+void ProcessTable::erase(const Process& process) {
+    size_t index = indexOf(process);
+    if (index < entries_.size()) {
+        entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(index));
+    }
+}
+
+Process* ProcessTable::findByUid(const std::string& uid) const {
+    for (const auto& p : entries_) {
+        if (p->spec.uid == uid) {
+            return p.get();
+        }
+    }
+    return nullptr;
+}
+
+Process* ProcessTable::findByPid(pid_t pid) const {
+    if (pid <= 0) {
+        return nullptr;
+    }
+    for (const auto& p : entries_) {
+        if (p->run.pid == pid) {
+            return p.get();
+        }
+    }
+    return nullptr;
+}
+
+Process* ProcessTable::findByIncomingPid(pid_t pid) const {
+    if (pid <= 0) {
+        return nullptr;
+    }
+    for (const auto& p : entries_) {
+        if (p->incoming && p->incoming->pid == pid) {
+            return p.get();
+        }
+    }
+    return nullptr;
+}
+
+size_t ProcessTable::indexOf(const Process& process) const {
+    for (size_t i = 0; i < entries_.size(); ++i) {
+        if (entries_[i].get() == &process) {
+            return i;
+        }
+    }
+    return entries_.size();
+}
+
+size_t ProcessTable::runningCount() const {
+    return static_cast<size_t>(
+        std::count_if(entries_.begin(), entries_.end(), [](const auto& p) { return p->alive(); }));
+}
+
+std::vector<Process*> ProcessTable::resolve(const std::string& target,
+                                            const std::string& cwd) const {
+    std::vector<TargetCandidate> candidates;
+    candidates.reserve(entries_.size());
+    for (const auto& p : entries_) {
+        candidates.push_back({p->spec.uid, p->spec.script});
+    }
+    std::vector<Process*> out;
+    for (size_t i : resolveTarget(target, candidates, cwd)) {
+        out.push_back(entries_[i].get());
+    }
+    return out;
+}
+
+std::string ProcessTable::generateUid() const {
+    static const char alphabet[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+    static std::mt19937 rng{std::random_device{}()};
+    std::uniform_int_distribution<size_t> pick(0, sizeof alphabet - 2);
+    for (;;) {
+        std::string uid;
+        for (int i = 0; i < 4; ++i) {
+            uid += alphabet[pick(rng)];
+        }
+        if (!findByUid(uid) && !std::all_of(uid.begin(), uid.end(), ::isdigit)) {
+            return uid;
+        }
+    }
+}
+
+}  // namespace forever

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/process.hpp"
+
+namespace forever {
+
+// The supervised processes, in the order they were added (the index `list`
+// shows), and every way of finding one: by uid, by pid, by a target as the
+// CLI spells it. Owns the Process objects; knows nothing of runs' lives.
+class ProcessTable {
+  public:
+    using Entries = std::vector<std::unique_ptr<Process>>;
+
+    const Entries& entries() const { return entries_; }
+    size_t size() const { return entries_.size(); }
+
+    Process& add(std::unique_ptr<Process> process);
+    // Removes (and destroys) `process`; later indexes move down by one.
+    void erase(const Process& process);
+
+    Process* findByUid(const std::string& uid) const;
+    // The process whose current run has `pid`.
+    Process* findByPid(pid_t pid) const;
+    // The process whose reload's incoming run has `pid`.
+    Process* findByIncomingPid(pid_t pid) const;
+    // Its position, or size() when it is not in the table.
+    size_t indexOf(const Process& process) const;
+    size_t runningCount() const;
+    // The processes a target (index, uid, script path) names: target.hpp.
+    std::vector<Process*> resolve(const std::string& target, const std::string& cwd = {}) const;
+
+    // A fresh uid: 4 characters like forever's, unused, never all digits
+    // (those would read as an index).
+    std::string generateUid() const;
+
+  private:
+    Entries entries_;
+};
+
+}  // namespace forever

@@ -1,0 +1,170 @@
+// The supervisor's state machine driven by hand: a fake loop for time and
+// fds, a fake ProcessControl for processes. No child is ever spawned.
+#include "core/supervisor.hpp"
+
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include "core/restart_policy.hpp"
+#include "testing/fake_event_loop.hpp"
+#include "testing/fake_process_control.hpp"
+
+using namespace forever;
+using forever::test::FakeEventLoop;
+using forever::test::FakeProcessControl;
+using Kind = SupervisorEvent::Kind;
+
+namespace {
+
+struct Harness {
+    FakeEventLoop loop;
+    FakeProcessControl control;
+    std::vector<Kind> events;
+    Supervisor supervisor{loop, control, SupervisorOptions{},
+                          [this](const SupervisorEvent& e) { events.push_back(e.kind); }};
+
+    static ProcessSpec spec(const std::string& uid) {
+        ProcessSpec s;
+        s.uid = uid;
+        s.script = "/bin/sh";  // validated (it must exist), never run
+        return s;
+    }
+
+    // The kernel's side of a child's death: reapable, and its pidfd readable.
+    void dies(pid_t pid, ExitStatus status) {
+        int pidfd = -1;
+        for (const auto& c : control.children) {
+            if (c.pid == pid) {
+                pidfd = c.pidfd;
+            }
+        }
+        control.exit(pid, status);
+        REQUIRE(loop.fireReadable(pidfd));
+    }
+
+    bool sent(pid_t pid, int signal) const {
+        return std::find(control.signals.begin(), control.signals.end(),
+                         FakeProcessControl::Signal{pid, signal}) != control.signals.end();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a crash turns into a relaunch after the policy's delay") {
+    Harness h;
+    Process& p = h.supervisor.start(Harness::spec("web"));
+    REQUIRE(h.control.children.size() == 1);
+    const pid_t first = p.run.pid;
+    CHECK(first == h.control.last().pid);
+    CHECK(h.control.last().extraEnv.at("FOREVER_UID") == "web");
+    CHECK(toString(p.state) == "running");
+    CHECK(h.events == std::vector<Kind>{Kind::Added, Kind::Started});
+
+    h.loop.advance(Millis(2000));  // past minUptime: not spinning
+    h.events.clear();
+    h.dies(first, ExitStatus::exited(1));
+    CHECK(p.lastPid == first);
+    CHECK(p.lastExit.code == 1);
+    CHECK(p.restarts == 1);
+
+    const Millis delay = backoffDelay(p.spec, 1);
+    if (delay.count() > 0) {
+        CHECK(toString(p.state) == "waiting");
+        CHECK_FALSE(p.alive());
+        h.loop.advance(delay - Millis(1));
+        CHECK(h.control.children.size() == 1);
+    }
+    h.loop.advance(Millis(1));
+    REQUIRE(h.control.children.size() == 2);
+    CHECK(p.run.pid == h.control.last().pid);
+    CHECK(p.run.pid != first);
+    CHECK(toString(p.state) == "running");
+    CHECK(h.events == std::vector<Kind>{Kind::Exited, Kind::Changed, Kind::Started});
+    // What the dead run left in its group was swept.
+    CHECK_FALSE(h.sent(-first, SIGTERM));  // its group was already gone
+}
+
+TEST_CASE("a run that dies before minUptime without spinSleepTime is given up on") {
+    Harness h;
+    Process& p = h.supervisor.start(Harness::spec("spin"));
+    h.loop.advance(Millis(10));
+    h.dies(p.run.pid, ExitStatus::killed(SIGSEGV));
+    h.loop.advance(Millis(60000));
+    CHECK(h.control.children.size() == 1);
+    CHECK(toString(p.state) == "failed");
+    CHECK_FALSE(p.reason.empty());
+    CHECK(h.events.back() == Kind::GaveUp);
+}
+
+TEST_CASE("stop: killSignal, SIGKILL after killTimeout, removed once reaped") {
+    Harness h;
+    Process& p = h.supervisor.start(Harness::spec("api"));
+    const pid_t pid = p.run.pid;
+    bool done = false;
+    h.supervisor.stop(p, [&] { done = true; });
+    CHECK(toString(p.state) == "stopping");
+    CHECK(h.sent(-pid, SIGTERM));  // the group
+    CHECK(h.sent(pid, SIGTERM));   // and the main process, by pidfd
+    CHECK_FALSE(h.sent(pid, SIGKILL));
+
+    h.loop.advance(p.spec.killTimeout - Millis(1));
+    CHECK_FALSE(h.sent(pid, SIGKILL));
+    h.loop.advance(Millis(1));
+    CHECK(h.sent(-pid, SIGKILL));
+    CHECK(h.sent(pid, SIGKILL));
+    CHECK_FALSE(done);
+    CHECK(h.supervisor.processes().size() == 1);
+
+    h.events.clear();
+    h.dies(pid, ExitStatus::killed(SIGKILL));
+    CHECK(done);
+    CHECK(h.supervisor.processes().empty());
+    CHECK(h.events == std::vector<Kind>{Kind::Exited, Kind::Removed});
+    h.loop.advance(Millis(60000));
+    CHECK(h.control.children.size() == 1);  // nothing relaunched it
+}
+
+TEST_CASE("restart: the old run is stopped, then one new run serves every caller") {
+    Harness h;
+    Process& p = h.supervisor.start(Harness::spec("job"));
+    const pid_t old = p.run.pid;
+    int replies = 0;
+    h.supervisor.restart(p, [&] { ++replies; });
+    h.supervisor.restart(p, [&] { ++replies; });
+    CHECK(toString(p.state) == "restarting");
+    CHECK(h.sent(old, SIGTERM));
+    h.dies(old, ExitStatus::killed(SIGTERM));
+    CHECK(replies == 2);
+    REQUIRE(h.control.children.size() == 2);
+    CHECK(p.run.pid == h.control.last().pid);
+    CHECK(toString(p.state) == "running");
+    CHECK(p.restarts == 1);
+}
+
+TEST_CASE("a relaunch that cannot spawn marks the process failed") {
+    Harness h;
+    Process& p = h.supervisor.start(Harness::spec("gone"));
+    h.loop.advance(Millis(2000));
+    h.control.failNextSpawn = "exec: no such file";
+    h.dies(p.run.pid, ExitStatus::exited(1));
+    h.loop.advance(Millis(60000));
+    CHECK(toString(p.state) == "failed");
+    CHECK(p.reason.find("no such file") != std::string::npos);
+    CHECK(h.events.back() == Kind::GaveUp);
+}
+
+TEST_CASE("halt stops every run and keeps the table") {
+    Harness h;
+    Process& a = h.supervisor.start(Harness::spec("a"));
+    Process& b = h.supervisor.start(Harness::spec("b"));
+    bool halted = false;
+    h.supervisor.halt([&] { halted = true; });
+    CHECK_FALSE(halted);
+    h.dies(a.run.pid, ExitStatus::killed(SIGTERM));
+    CHECK_FALSE(halted);
+    h.dies(b.run.pid, ExitStatus::killed(SIGTERM));
+    CHECK(halted);
+    CHECK(h.supervisor.processes().size() == 2);
+    CHECK(toString(a.state) == "stopped");
+    CHECK(toString(b.state) == "stopped");
+}
