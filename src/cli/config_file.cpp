@@ -11,7 +11,7 @@
 #include <map>
 #include <sstream>
 
-#include "cli/args.hpp"
+#include "cli/closest_match.hpp"
 #include "cli/spec_builder.hpp"
 #include "core/process_spec.hpp"
 

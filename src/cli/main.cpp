@@ -4,58 +4,20 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 
 #include "cli/args.hpp"
 #include "cli/bus_client.hpp"
-#include "cli/commands.hpp"
-#include "cli/process_view.hpp"
+#include "cli/completion.hpp"
+#include "cli/help_text.hpp"
 #include "cli/table.hpp"
 #include "cli/user_config.hpp"
+#include "cli/verbs.hpp"
 #include "config.h"
 
 using namespace forever::cli;
-
-namespace {
-
-// `foreverctl __complete actions|options [ACTION]|targets`: the words shell
-// completions offer, from the same tables the parser uses (and, for
-// targets, from the daemon), so completions never drift from the program.
-int complete(const std::vector<std::string>& args) {
-    const std::string what = args.size() > 1 ? args[1] : "";
-    if (what == "actions") {
-        for (const auto& a : actionTable()) {
-            std::cout << a.name << "\n";
-        }
-    } else if (what == "options") {
-        const std::string action = args.size() > 2 ? args[2] : "";
-        for (const auto& o : optionTable()) {
-            bool applies = o.actions.empty() ||
-                           std::find(o.actions.begin(), o.actions.end(), action) != o.actions.end();
-            if (applies) {
-                std::cout << o.longName << "\n";
-                if (!o.shortName.empty()) {
-                    std::cout << o.shortName << "\n";
-                }
-            }
-        }
-    } else if (what == "targets") {
-        try {
-            BusClient client(false);
-            for (const auto& p : listProcesses(client)) {
-                std::cout << p.uid << "\n";
-            }
-        } catch (const std::exception&) {
-            // No daemon: nothing to offer, and nothing to print on a prompt.
-        }
-    }
-    return 0;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     // `foreverctl list | head` must end quietly, not with SIGPIPE noise.
@@ -63,7 +25,10 @@ int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
         if (!args.empty() && args[0] == "__complete") {
-            return complete(args);
+            for (const auto& word : completionWords(args)) {
+                std::cout << word << "\n";
+            }
+            return 0;
         }
         Invocation inv = parseArgs(args);
         if (inv.version) {
@@ -95,7 +60,7 @@ int main(int argc, char** argv) {
         if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
             out.width = ws.ws_col;
         }
-        return runAction(inv, out);
+        return runVerb(inv, out);
     } catch (const UsageError& e) {
         std::cerr << "foreverctl: " << e.what() << "\n";
         return kExitUsage;

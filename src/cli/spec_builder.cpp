@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "cli/start_options.hpp"
+
 extern char** environ;
 
 namespace forever::cli {

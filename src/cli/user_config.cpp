@@ -7,7 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/args.hpp"
+#include "cli/closest_match.hpp"
+#include "cli/usage_error.hpp"
 
 namespace forever::cli {
 
@@ -79,8 +80,7 @@ namespace {
 void checkColumn(const std::string& name) {
     const auto& all = allColumns();
     if (std::find(all.begin(), all.end(), name) == all.end()) {
-        auto best = closestMatch(name, all);
-        std::string hint = best ? fmt::format(" (did you mean {}?)", *best) : "";
+        std::string hint = didYouMean(name, all);
         std::string known;
         for (const auto& c : all) {
             known += (known.empty() ? "" : ", ") + c;

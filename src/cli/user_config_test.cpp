@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cli/args.hpp"
+#include "cli/usage_error.hpp"
 #include "cli/user_config.hpp"
 #include "testing/temp_dir.hpp"
 

@@ -1,0 +1,71 @@
+#include "cli/process_list.hpp"
+
+#include <fmt/format.h>
+
+#include "cli/table.hpp"
+#include "cli/user_config.hpp"
+#include "core/exit_status.hpp"
+
+namespace forever::cli {
+
+std::string renderList(const std::vector<ProcessView>& all, const Output& out) {
+    const int64_t now = realtimeNowUs();
+    const auto columns = columnsOf(loadUserConfig(userConfigPath()));
+    std::vector<std::string> headers;
+    for (const auto& c : columns) {
+        headers.push_back(c == "index" ? "" : c);
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& p : all) {
+        bool sampled = p.pid && p.samples > 0;
+        std::vector<std::string> row;
+        for (const auto& c : columns) {
+            if (c == "index") {
+                row.push_back(fmt::format("[{}]", p.index));
+            } else if (c == "uid") {
+                row.push_back(p.uid);
+            } else if (c == "command") {
+                row.push_back(p.command.empty() ? "-" : p.command);
+            } else if (c == "script") {
+                row.push_back(p.script);
+            } else if (c == "pid") {
+                row.push_back(displayPid(p));
+            } else if (c == "uptime") {
+                row.push_back(p.pid ? formatUptime(p.uptimeMs(now)) : "-");
+            } else if (c == "restarts") {
+                row.push_back(std::to_string(p.restarts));
+            } else if (c == "cpu") {
+                row.push_back(sampled ? fmt::format("{:.1f}%", p.cpu) : "-");
+            } else if (c == "memory") {
+                row.push_back(sampled ? formatBytes(p.memory) : "-");
+            } else if (c == "state") {
+                std::string state = colorState(p.state, out.color);
+                if (p.state == "crash-looping" || (p.recentCrashes > 0 && p.state != "running")) {
+                    state += fmt::format(" ({} crashes)", p.recentCrashes);
+                }
+                row.push_back(state);
+            } else if (c == "logfile") {
+                auto files = logFilesOf(p);
+                row.push_back(files.empty() ? "journal" : files.front());
+            } else if (c == "args") {
+                std::string args;
+                for (const auto& a : p.args) {
+                    args += (args.empty() ? "" : " ") + a;
+                }
+                row.push_back(args.empty() ? "-" : args);
+            } else if (c == "dir") {
+                row.push_back(p.workingDirectory);
+            } else if (c == "status") {
+                row.push_back(p.statusText.empty() ? "-" : p.statusText);
+            } else if (c == "exitcode") {
+                row.push_back(p.exitSignal      ? signalName(p.exitSignal)
+                              : p.exitCode >= 0 ? std::to_string(p.exitCode)
+                                                : "-");
+            }
+        }
+        rows.push_back(std::move(row));
+    }
+    return renderTable(headers, rows, TableStyle{out.color, out.plain, out.width});
+}
+
+}  // namespace forever::cli
