@@ -35,6 +35,9 @@ struct Invocation {
     bool follow = false;
     unsigned lines = 10;
     bool linesGiven = false;  // -n given (else the `lines` setting applies)
+
+    // reload GROUP: members reloaded at once (0: one at a time)
+    unsigned parallel = 0;
 };
 
 Invocation parseArgs(const std::vector<std::string>& argv);

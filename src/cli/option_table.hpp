@@ -20,6 +20,7 @@ enum class OptionKind {
     Signal,
     Env,
     Lines,
+    Parallel,
 };
 
 struct OptionInfo {
