@@ -145,6 +145,10 @@ def test_parallel_roll_and_restart_stop_status_of_the_group():
         # Every TARGET verb takes the group; a member uid or index means one.
         assert sorted(p['uid'] for p in env.ctl_json('list', 'api')) == sorted(before)
         assert 'api-3' in env.ctl('status', 'api').stdout
+        # logs GROUP interleaves every member's output from the journal.
+        logs = env.ctl('logs', 'api', '-n', 40).stdout
+        assert len({line.split()[-1] for line in logs.splitlines()
+                    if 'listening' in line}) >= 4, logs
         env.ctl('restart', 'api')
         again = wait_for(lambda: serving(env, 4), what='the group back after restart')
         assert all(again[u]['pid'] != rolled[u]['pid'] for u in before)

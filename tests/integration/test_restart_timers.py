@@ -87,6 +87,28 @@ def test_timer_restarts_the_app_survives_foreverd_and_goes_with_stop():
                  what='the timer to go with the app')
 
 
+def test_a_group_has_one_timer_that_rolls_every_member():
+    with Env(journal=True) as env:
+        um = manager(env)
+        um.systemctl('start', UNIT)
+        env.ctl('start', '-i', 2, '--uid', 'grp', '--restart-at', '*:*:0/5',
+                env.fixture('forever_app.js'))
+        listed = timers(um)
+        assert 'forever-restart-grp.timer' in listed, listed
+        assert 'forever-restart-grp-' not in listed, listed  # one for the group, not per member
+        first = {u: wait_for(lambda u=u: pid_of(env, u), what=u) for u in ('grp-0', 'grp-1')}
+        for uid in first:
+            wait_for(lambda uid=uid: pid_of(env, uid) not in (None, first[uid]), timeout=15,
+                     what='%s restarted by the schedule' % uid)
+            env.wait_journal(FOREVER_UID=uid, FOREVER_EVENT='scheduled-restart')
+            env.wait_journal(FOREVER_UID=uid, FOREVER_EVENT='reload')  # rolled, not restarted
+        env.ctl('stop', 'grp-0')
+        assert 'forever-restart-grp.timer' in timers(um)  # grp-1 still uses it
+        env.ctl('stop', 'grp')
+        wait_for(lambda: 'forever-restart-grp' not in timers(um),
+                 what='the timer to go with the last member')
+
+
 def test_bad_calendar_is_refused_with_systemds_message():
     with Env(journal=True) as env:
         um = manager(env)
