@@ -119,9 +119,7 @@ void GroupControl::scale(const std::string& group, const std::string& count, Sta
 void GroupControl::startScheduled(ProcessSpec spec, StartNow startNow,
                                   sdbus::Result<sdbus::ObjectPath>&& result) {
     if (spec.uid.empty()) {
-        throw sdbus::Error(
-            dbus_errors::kInvalidArgument,
-            "restartAt needs a uid (--uid NAME): its systemd timer is named after it");
+        spec.uid = supervisor_.generateUid();  // now: the timer is named after it
     }
     const std::string key = scheduleKey(spec);
     if (std::string current = timers_.calendarOf(key);

@@ -128,6 +128,14 @@ def test_bad_calendar_is_refused_with_systemds_message():
         env.ctl('start', path)
         assert 'forever-restart-pm2.timer' in timers(um)
         assert '*-*-* 00:00:00' in um.show('forever-restart-pm2.timer', 'TimersCalendar')
+        # Without a uid one is made first: the timer is named after it.
+        path = env.path('nouid.json')
+        with open(path, 'w') as f:
+            json.dump({'script': env.fixture('forever_app.js'), 'restartAt': 'weekly'}, f)
+        env.ctl('start', path)
+        assert len(env.ctl_json('list')) == 2
+        ours = [line for line in timers(um).splitlines() if 'forever-restart-' in line]
+        assert len(ours) == 2, ours
 
 
 def test_without_a_service_manager_restart_at_is_refused():
