@@ -144,32 +144,17 @@ void ForeverService::Scale(
     std::string count) {
     guarded([&] {
         controllable(groups().membersOf(group), true);
-        auto reply =
-            std::make_shared<sdbus::Result<std::vector<std::string>, std::vector<std::string>>>(
-                std::move(result));
         groups().scale(
             group, count, [this](ProcessSpec spec) { return startProcess(std::move(spec)); },
-            [reply](std::vector<std::string> started, std::vector<std::string> stopped) {
-                reply->returnResults(started, stopped);
-            });
+            std::move(result));
     });
 }
 
 void ForeverService::ReloadGroup(sdbus::Result<std::vector<std::string>>&& result,
                                  std::string group, uint32_t parallel) {
     guarded([&] {
-        std::vector<std::string> uids;
-        for (Process* p : controllable(groups().membersOf(group), true)) {
-            uids.push_back(p->spec.uid);
-        }
-        auto reply = std::make_shared<sdbus::Result<std::vector<std::string>>>(std::move(result));
-        groups().reloadGroup(group, parallel, [reply, uids](const std::string& failure) {
-            if (failure.empty()) {
-                reply->returnResults(uids);
-            } else {
-                reply->returnError(sdbus::Error(dbus_errors::kSpawnFailed, failure));
-            }
-        });
+        controllable(groups().membersOf(group), true);
+        groups().reloadGroup(group, parallel, std::move(result));
     });
 }
 

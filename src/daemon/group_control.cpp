@@ -55,8 +55,9 @@ void GroupControl::checkNames(const ProcessSpec& spec) const {
     }
 }
 
-void GroupControl::scale(const std::string& group, const std::string& count, StartNow startNow,
-                         Scaled done) {
+void GroupControl::scale(
+    const std::string& group, const std::string& count, StartNow startNow,
+    sdbus::Result<std::vector<std::string>, std::vector<std::string>>&& result) {
     std::vector<Process*> members = membersOf(group);
     if (members.empty()) {
         throw sdbus::Error(dbus_errors::kNotFound, fmt::format("no group '{}'", group));
@@ -87,15 +88,15 @@ void GroupControl::scale(const std::string& group, const std::string& count, Sta
         started.push_back(memberUid(group, i));
     }
     struct Pending {
-        Scaled done;
+        sdbus::Result<std::vector<std::string>, std::vector<std::string>> result;
         std::vector<std::string> started;
         std::vector<std::string> stopped;
         size_t left;
     };
     auto pending = std::make_shared<Pending>(
-        Pending{std::move(done), std::move(started), {}, plan.stop.size()});
+        Pending{std::move(result), std::move(started), {}, plan.stop.size()});
     if (plan.stop.empty()) {
-        pending->done(pending->started, {});
+        pending->result.returnResults(pending->started, pending->stopped);
         return;
     }
     for (unsigned i : plan.stop) {
@@ -105,7 +106,7 @@ void GroupControl::scale(const std::string& group, const std::string& count, Sta
         Process* p = supervisor_.findByUid(memberUid(group, i));
         auto settle = [pending] {
             if (--pending->left == 0) {
-                pending->done(pending->started, pending->stopped);
+                pending->result.returnResults(pending->started, pending->stopped);
             }
         };
         if (p) {
@@ -225,6 +226,22 @@ void GroupControl::reloadGroup(const std::string& group, unsigned parallel,
             announce_(group, uid, toString(step), detail);
         },
         std::move(done));
+}
+
+void GroupControl::reloadGroup(const std::string& group, unsigned parallel,
+                               sdbus::Result<std::vector<std::string>>&& result) {
+    std::vector<std::string> uids;
+    for (Process* p : membersOf(group)) {
+        uids.push_back(p->spec.uid);
+    }
+    auto reply = std::make_shared<sdbus::Result<std::vector<std::string>>>(std::move(result));
+    reloadGroup(group, parallel, [reply, uids](const std::string& failure) {
+        if (failure.empty()) {
+            reply->returnResults(uids);
+        } else {
+            reply->returnError(sdbus::Error(dbus_errors::kSpawnFailed, failure));
+        }
+    });
 }
 
 }  // namespace forever

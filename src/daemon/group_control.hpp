@@ -46,14 +46,17 @@ class GroupControl {
     void scheduledRestart(const std::string& name);
     // Rolls a reload over the group's members in index order.
     void reloadGroup(const std::string& group, unsigned parallel, RollingReload::Done done);
+    // Manager.ReloadGroup: replies with the members once each took its new
+    // run, else Error.SpawnFailed "UID: why".
+    void reloadGroup(const std::string& group, unsigned parallel,
+                     sdbus::Result<std::vector<std::string>>&& result);
 
     // Refuses (Error.InvalidArgument) a new process whose uid or group
     // would make a TARGET mean two things (core/group.hpp).
     void checkNames(const ProcessSpec& spec) const;
-    // Manager.Scale: `done` gets the uids started and stopped.
-    using Scaled =
-        std::function<void(std::vector<std::string> started, std::vector<std::string> stopped)>;
-    void scale(const std::string& group, const std::string& count, StartNow startNow, Scaled done);
+    // Manager.Scale: replies with the uids started and stopped.
+    void scale(const std::string& group, const std::string& count, StartNow startNow,
+               sdbus::Result<std::vector<std::string>, std::vector<std::string>>&& result);
 
     // The processes whose group is `group`, in table order.
     std::vector<Process*> membersOf(const std::string& group) const;
