@@ -28,6 +28,10 @@ struct Invocation {
     bool noColor = false;
     bool forceColor = false;
     bool system = false;
+    // Where: -H/--host (repeatable), --hosts FILE, --machine NAME.
+    std::vector<std::string> hosts;
+    std::string hostsFile;
+    std::string machine;
     bool help = false;
     bool version = false;
 

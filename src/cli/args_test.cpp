@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "cli/args.hpp"
+#include "testing/error_text.hpp"
 
 using namespace forever::cli;
 
@@ -10,12 +11,7 @@ Invocation parse(std::initializer_list<std::string> words) {
 }
 
 std::string usageError(std::initializer_list<std::string> words) {
-    try {
-        parseArgs(words);
-    } catch (const UsageError& e) {
-        return e.what();
-    }
-    return "no error";
+    return forever::testing::errorText<UsageError>([&] { parseArgs(words); });
 }
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "cli/config_file.hpp"
+#include "testing/error_text.hpp"
 #include "testing/temp_dir.hpp"
 
 using forever::cli::ConfigError;
@@ -25,12 +26,8 @@ struct AppDir : forever::test::TempDir {
 
 std::string errorOf(const std::string& text, ConfigFormat format, const fs::path& base,
                     const std::string& profile = "") {
-    try {
-        parseConfig(text, format, "f", base, profile);
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "no error";
+    return forever::testing::errorText<ConfigError>(
+        [&] { parseConfig(text, format, "f", base, profile); });
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ enum class OptionKind {
     Env,
     Lines,
     Parallel,
+    Remote,  // -H, --hosts, --machine: the Invocation field named by key
 };
 
 struct OptionInfo {

@@ -123,6 +123,18 @@ void applyOption(Invocation& inv, const Option& o, const std::string& name,
             inv.lines = static_cast<unsigned>(std::min<uint64_t>(parseCount(name, v), 1u << 30));
             inv.linesGiven = true;
             return;
+        case OptionKind::Remote:
+            if (v.empty()) {
+                throw UsageError(fmt::format("{} needs a non-empty value", name));
+            }
+            if (o.key == "hosts") {
+                inv.hosts.push_back(v);
+            } else if (o.key == "hostsFile") {
+                inv.hostsFile = v;
+            } else {
+                inv.machine = v;
+            }
+            return;
     }
 }
 

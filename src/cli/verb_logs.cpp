@@ -7,6 +7,8 @@
 #include "cli/bus_client.hpp"
 #include "cli/file_tail.hpp"
 #include "cli/journal_reader.hpp"
+#include "cli/remote_logs.hpp"
+#include "cli/remote_run.hpp"
 #include "cli/table.hpp"
 #include "cli/verbs.hpp"
 
@@ -158,6 +160,12 @@ int runLogs(const Invocation& inv, const Output& out) {
     const auto processes = theProcesses(client, inv.operands.front());
     const ProcessView& p = processes.front();
     std::string file = !p.logFile.empty() ? p.logFile : p.outFile;
+    if (HostSpec host; remoteLogsTarget(host)) {
+        return runRemoteLogs(
+            host,
+            RemoteLogQuery{file, p.uid, inv.lines, inv.follow, !inv.system, out.json, out.plain},
+            sshSettingsFromEnvironment());
+    }
     if (!file.empty()) {
         showLogFile(p, file, inv, out);
     } else {

@@ -9,6 +9,7 @@
 #include "cli/spec_builder.hpp"
 #include "cli/start_options.hpp"
 #include "cli/verbs.hpp"
+#include "core/environment.hpp"
 
 namespace forever::cli {
 
@@ -88,7 +89,8 @@ int runStartConfig(const Invocation& inv, const Output& out) {
         Invocation base = inv;
         base.operands = {app["script"].get<std::string>()};
         base.scriptArgs.clear();
-        json spec = buildStartSpec(base, std::filesystem::current_path(), currentEnvironment());
+        json spec =
+            buildStartSpec(base, std::filesystem::current_path(), forever::currentEnvironment());
         json env = spec["env"];
         for (const auto& [key, value] : app.items()) {
             spec[key] = value;
@@ -131,8 +133,8 @@ int runStart(const Invocation& inv, const Output& out) {
     if (isConfigFile(inv.operands.front())) {
         return runStartConfig(inv, out);
     }
-    auto specs =
-        expandInstances(buildStartSpec(inv, std::filesystem::current_path(), currentEnvironment()));
+    auto specs = expandInstances(
+        buildStartSpec(inv, std::filesystem::current_path(), forever::currentEnvironment()));
     BusClient client(inv.system);
     json started = startAll(client, specs, out);
     if (out.json) {

@@ -106,7 +106,9 @@ TreeUsage treeUsage(pid_t root, const fs::path& proc) {
             continue;
         }
         usage.rssBytes += st->rssPages * pageSize;
-        usage.cpuTicks += st->utimeTicks + st->stimeTicks;
+        // Reaped children's time too: CPUUsageNSec is exported as a counter,
+        // and a short-lived worker's seconds must not vanish when it exits.
+        usage.cpuTicks += st->utimeTicks + st->stimeTicks + st->reapedChildrenTicks;
         ++usage.processes;
         for (pid_t child : childrenOf(pid, st->threads, proc)) {
             frontier.push_back(child);
@@ -131,6 +133,9 @@ const Sample& MetricsTable::record(const std::string& uid, pid_t pid, const Tree
     Sample s;
     s.at = now;
     s.rssBytes = usage.rssBytes;
+    if (ticksPerSecond > 0) {
+        s.cpuNsec = usage.cpuTicks * (1000000000ull / static_cast<uint64_t>(ticksPerSecond));
+    }
     if (e.pid == pid && e.at.time_since_epoch().count() != 0) {
         s.cpuPercent = cpuPercent(e.ticks, usage.cpuTicks, now - e.at, ticksPerSecond);
     }

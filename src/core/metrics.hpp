@@ -17,6 +17,7 @@ struct Sample {
     std::chrono::steady_clock::time_point at;
     uint64_t rssBytes = 0;
     double cpuPercent = 0;  // of one CPU; may exceed 100 with threads
+    uint64_t cpuNsec = 0;   // the tree's cumulative CPU time (TreeUsage::cpuTicks)
 };
 
 class SampleRing {
@@ -25,6 +26,13 @@ class SampleRing {
     void push(const Sample& s);
     size_t size() const { return count_; }
     const Sample& latest() const;  // requires size() > 0
+    // The samples kept, oldest first.
+    template <typename F>
+    void forEach(F&& f) const {
+        for (size_t i = 0; i < count_; ++i) {
+            f(samples_[(next_ + kCapacity - count_ + i) % kCapacity]);
+        }
+    }
     double averageCpu() const;
     uint64_t averageRss() const;
     void clear() {
@@ -41,7 +49,7 @@ class SampleRing {
 // What one /proc walk of a tree gives.
 struct TreeUsage {
     uint64_t rssBytes = 0;
-    uint64_t cpuTicks = 0;  // utime+stime of every live member
+    uint64_t cpuTicks = 0;  // utime+stime of every live member, and what they reaped
     size_t processes = 0;
 };
 

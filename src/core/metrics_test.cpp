@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <vector>
 
 #include "core/metrics.hpp"
 
@@ -20,6 +21,11 @@ TEST_CASE("SampleRing keeps the last 100 samples and averages them") {
     // 51..150 remain: average 100.5
     CHECK(ring.averageCpu() == doctest::Approx(100.5));
     CHECK(ring.averageRss() == 100500);
+    std::vector<uint64_t> order;
+    ring.forEach([&](const Sample& s) { order.push_back(s.rssBytes); });
+    REQUIRE(order.size() == 100);
+    CHECK(order.front() == 51000);  // oldest first, across the wrap
+    CHECK(order.back() == 150000);
     ring.clear();
     CHECK(ring.size() == 0);
     CHECK(ring.averageCpu() == 0);
@@ -38,6 +44,7 @@ TEST_CASE("MetricsTable: CPU from the delta, reset on a new pid") {
     CHECK(table.record("a", 10, TreeUsage{1000, 100, 1}, t0, 100).cpuPercent == 0);
     CHECK(table.record("a", 10, TreeUsage{2000, 150, 1}, t0 + 1s, 100).cpuPercent ==
           doctest::Approx(50));
+    CHECK(table.ring("a")->latest().cpuNsec == 1500000000);  // 150 ticks at 100 Hz
     // restarted: pid 11's ticks are not comparable with pid 10's
     CHECK(table.record("a", 11, TreeUsage{3000, 5, 1}, t0 + 2s, 100).cpuPercent == 0);
     REQUIRE(table.ring("a"));

@@ -26,7 +26,7 @@ std::optional<ProcStat> parseStat(const std::string& text) {
         }
     }
     // Fields after the name, numbered as in proc(5): 3 state, 4 ppid, 5 pgrp,
-    // 14 utime, 15 stime, 20 num_threads, 22 starttime, 24 rss. Split by
+    // 14 utime, 15 stime, 16 cutime, 17 cstime, 20 num_threads, 22 starttime, 24 rss. Split by
     // hand: the sampler parses this for every process every few seconds,
     // and a stream with a string per field cost more than the read itself.
     std::string_view fields[22];  // fields 3..24
@@ -66,6 +66,7 @@ std::optional<ProcStat> parseStat(const std::string& text) {
     st.pgid = static_cast<pid_t>(snum(5));
     st.utimeTicks = num(14);
     st.stimeTicks = num(15);
+    st.reapedChildrenTicks = num(16) + num(17);
     st.threads = static_cast<unsigned>(num(20));
     st.startTimeTicks = num(22);
     st.rssPages = num(24);

@@ -18,7 +18,8 @@ struct ProcStat {
     char state = '?';
     uint64_t utimeTicks = 0;
     uint64_t stimeTicks = 0;
-    uint64_t startTimeTicks = 0;  // since boot; with pid, identifies one process
+    uint64_t reapedChildrenTicks = 0;  // cutime+cstime: children it waited for
+    uint64_t startTimeTicks = 0;       // since boot; with pid, identifies one process
     uint64_t rssPages = 0;
     unsigned threads = 0;
 };

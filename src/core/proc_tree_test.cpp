@@ -19,7 +19,7 @@ std::string statLine(pid_t pid, const std::string& comm, pid_t ppid, pid_t pgid)
     // starttime vsize rss
     return std::to_string(pid) + " (" + comm + ") S " + std::to_string(ppid) + " " +
            std::to_string(pgid) +
-           " 1 0 -1 0 0 0 0 0 7 3 0 0 20 0 6 0 12345 1000 42 18446744073709551615";
+           " 1 0 -1 0 0 0 0 0 7 3 4 1 20 0 6 0 12345 1000 42 18446744073709551615";
 }
 
 struct FakeProc {
@@ -42,6 +42,7 @@ TEST_CASE("parseStat reads fields after the last parenthesis") {
     CHECK(st->state == 'S');
     CHECK(st->utimeTicks == 7);
     CHECK(st->stimeTicks == 3);
+    CHECK(st->reapedChildrenTicks == 5);
     CHECK(st->startTimeTicks == 12345);
     CHECK(st->rssPages == 42);
     CHECK(st->threads == 6);

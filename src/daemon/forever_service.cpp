@@ -63,6 +63,17 @@ void ForeverService::onEvent(const SupervisorEvent& e) {
     }
 }
 
+void ForeverService::announceMetrics() {
+    try {
+        const auto nowUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+        emitMetricsSampled(static_cast<uint64_t>(nowUs));
+    } catch (const sdbus::Error&) {
+        // A lost connection: as in onEvent, BusAttachment reports it.
+    }
+}
+
 void ForeverService::publish(const SupervisorEvent& e) {
     Process& p = *e.process;
     const std::string& uid = p.spec.uid;
@@ -362,6 +373,17 @@ std::vector<sdbus::Struct<ProcessRow, std::string>> ForeverService::ListV2() {
         for (size_t i = 0; i < table.size(); ++i) {
             out.emplace_back(processRow(*table[i], i, figures_[table[i]->spec.uid]),
                              table[i]->spec.group);
+        }
+        return out;
+    });
+}
+
+std::map<std::string, uint64_t> ForeverService::ListCPUUsageNSec() {
+    return guarded([&] {
+        std::map<std::string, uint64_t> out;
+        for (const auto& p : supervisor_.processes()) {
+            auto it = figures_.find(p->spec.uid);
+            out[p->spec.uid] = it == figures_.end() ? 0 : it->second.cpuNsec;
         }
         return out;
     });

@@ -35,6 +35,8 @@ class ForeverService final
     void setAccessPolicy(const AccessPolicy* access) { access_ = access; }
     // Figures from the metrics sampler, by uid.
     ProcessFigures& figuresFor(const std::string& uid) { return figures_[uid]; }
+    // Manager.MetricsSampled: the figures of every process just changed.
+    void announceMetrics();
 
   private:
     // The D-Bus side of an event: objects and signals.
@@ -54,6 +56,7 @@ class ForeverService final
     void StopByPid(sdbus::Result<std::string>&& result, uint32_t pid) override;
     std::vector<ProcessRow> List() override;
     std::vector<sdbus::Struct<ProcessRow, std::string>> ListV2() override;
+    std::map<std::string, uint64_t> ListCPUUsageNSec() override;
     std::vector<sdbus::ObjectPath> Find(const std::string& target) override;
     sdbus::ObjectPath GetProcess(const std::string& target) override;
     std::vector<std::string> CleanLogs() override;

@@ -238,7 +238,8 @@ int run(const Options& options) {
     MetricsSampler sampler(
         loop, supervisor, options.sampleInterval,
         [&](const std::string& uid) -> ProcessFigures& { return service->figuresFor(uid); },
-        [&](Process&, const std::string& message) { events.daemonMessage(LOG_WARNING, message); });
+        [&](Process&, const std::string& message) { events.daemonMessage(LOG_WARNING, message); },
+        [&] { service->announceMetrics(); });
     // Stops every process (their state saved as it was, so the next foreverd
     // starts them again) and then leaves the loop with `exitCode`.
     auto beginHalt = [&](int exitCode, const std::string& why) {

@@ -8,12 +8,13 @@
 namespace forever {
 
 MetricsSampler::MetricsSampler(EventLoop& loop, Supervisor& supervisor, Millis interval,
-                               FiguresFor figuresFor, Report report)
+                               FiguresFor figuresFor, Report report, std::function<void()> sampled)
     : loop_(loop),
       supervisor_(supervisor),
       interval_(interval),
       figuresFor_(std::move(figuresFor)),
       report_(std::move(report)),
+      sampled_(std::move(sampled)),
       ticksPerSecond_(::sysconf(_SC_CLK_TCK)) {
     schedule();
 }
@@ -47,10 +48,15 @@ void MetricsSampler::sampleNow() {
         figures.rssAverage = ring->averageRss();
         figures.cpuAverage = ring->averageCpu();
         figures.samples = static_cast<uint32_t>(ring->size());
+        figures.cpuNsec = s.cpuNsec;
+        figures.history = ring;
         supervisor_.memorySampled(*p, s.rssBytes,
                                   [&](const std::string& why) { report_(*p, why); });
     }
     table_.retain(present);
+    if (sampled_) {
+        sampled_();
+    }
 }
 
 }  // namespace forever

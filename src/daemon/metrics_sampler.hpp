@@ -19,8 +19,9 @@ class MetricsSampler {
     using Report = std::function<void(Process&, const std::string& message)>;
 
     // interval 0 disables sampling.
+    // `sampled` runs after each tick (to announce the new figures at once).
     MetricsSampler(EventLoop& loop, Supervisor& supervisor, Millis interval, FiguresFor figuresFor,
-                   Report report);
+                   Report report, std::function<void()> sampled = {});
 
     void sampleNow();
 
@@ -32,6 +33,7 @@ class MetricsSampler {
     Millis interval_;
     FiguresFor figuresFor_;
     Report report_;
+    std::function<void()> sampled_;
     MetricsTable table_;
     EventLoop::HandlePtr timer_;
     long ticksPerSecond_;

@@ -82,6 +82,26 @@ void ProcessObject::Kill(const int32_t& signal) {
     });
 }
 
+std::vector<sdbus::Struct<uint64_t, uint64_t, double, uint64_t>> ProcessObject::MetricsHistory() {
+    std::vector<sdbus::Struct<uint64_t, uint64_t, double, uint64_t>> out;
+    if (!figures_.history) {
+        return out;
+    }
+    // Samples carry steady-clock times; clients want wall-clock ones.
+    const auto steadyNow = std::chrono::steady_clock::now();
+    const auto realNowUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    out.reserve(figures_.history->size());
+    figures_.history->forEach([&](const Sample& s) {
+        const auto ageUs =
+            std::chrono::duration_cast<std::chrono::microseconds>(steadyNow - s.at).count();
+        out.emplace_back(static_cast<uint64_t>(realNowUs - ageUs), s.rssBytes, s.cpuPercent,
+                         s.cpuNsec);
+    });
+    return out;
+}
+
 std::string ProcessObject::Uid() {
     return process_.spec.uid;
 }
@@ -156,6 +176,9 @@ uint32_t ProcessObject::RecentCrashes() {
 }
 std::string ProcessObject::Reason() {
     return process_.reason;
+}
+uint64_t ProcessObject::CPUUsageNSec() {
+    return figures_.cpuNsec;
 }
 
 }  // namespace forever

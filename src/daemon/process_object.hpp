@@ -28,6 +28,7 @@ class ProcessObject final
     void Restart(sdbus::Result<>&& result) override;
     void Reload(sdbus::Result<>&& result) override;
     void Kill(const int32_t& signal) override;
+    std::vector<sdbus::Struct<uint64_t, uint64_t, double, uint64_t>> MetricsHistory() override;
 
     std::string Uid() override;
     uint32_t Index() override;
@@ -54,6 +55,7 @@ class ProcessObject final
     bool Ready() override;
     uint32_t RecentCrashes() override;
     std::string Reason() override;
+    uint64_t CPUUsageNSec() override;
 
     Supervisor& supervisor_;
     Process& process_;

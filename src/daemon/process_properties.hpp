@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics.hpp"
 #include "core/process.hpp"
 
 namespace forever {
@@ -18,6 +19,10 @@ struct ProcessFigures {
     uint64_t rssAverage = 0;
     double cpuAverage = 0;
     uint32_t samples = 0;
+    uint64_t cpuNsec = 0;
+    // The sampler's ring for this uid (it outlives the figures: both go
+    // when the uid leaves the table); null until the first sample.
+    const SampleRing* history = nullptr;
 };
 
 // One row of Manager.List(): the Process properties in the order
