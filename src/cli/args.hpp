@@ -42,6 +42,8 @@ struct Invocation {
 
     // web
     bool open = false;
+    // reload GROUP: members reloaded at once (0: one at a time)
+    unsigned parallel = 0;
 };
 
 Invocation parseArgs(const std::vector<std::string>& argv);

@@ -49,6 +49,8 @@ class ManagerProxy final : public sdbus::ProxyInterfaces<org::forever::Forever1:
                             const uint32_t&) override {}
     void onCrashLoop(const sdbus::ObjectPath&, const std::string&, const uint32_t&) override {}
     void onGaveUp(const sdbus::ObjectPath&, const std::string&, const std::string&) override {}
+    void onGroupProgress(const std::string&, const std::string&, const std::string&,
+                         const std::string&) override {}
     void onMetricsSampled(const uint64_t&) override {}
 };
 
@@ -86,6 +88,8 @@ class BusClient {
     explicit BusClient(bool systemBus);
     explicit BusClient(const BusTarget& target);
     ManagerProxy& manager() { return *manager_; }
+    // For calls that need more than the Manager proxy (signals, async).
+    sdbus::IConnection& connection() { return *connection_; }
     const BusTarget& target() const { return target_; }
 
     template <typename Call>

@@ -210,6 +210,13 @@ class AppReader {
                 spec[key] = value;
                 continue;
             }
+            // PM2's ecosystem files spell scheduled restarts cron_restart;
+            // the calendar syntax is systemd's either way.
+            const std::string specKey = key == "cron_restart" ? "restartAt" : key;
+            if (specKey != key && app.contains(specKey)) {
+                fail(at, fmt::format("'{}' and '{}' are the same setting: give one", key, specKey),
+                     true);
+            }
             json v = value;
             if (key == "args" && v.is_string()) {
                 // forever.json allows "args": "--port 3000".
@@ -220,9 +227,9 @@ class AppReader {
                 }
             }
             try {
-                checkSpecKey(key, v);
+                checkSpecKey(specKey, v);
             } catch (const SpecError& e) {
-                if (std::find(known.begin(), known.end(), key) == known.end()) {
+                if (std::find(known.begin(), known.end(), specKey) == known.end()) {
                     auto best = closestMatch(key, known);
                     fail(at,
                          fmt::format("unknown key '{}'{}", key,
@@ -231,7 +238,7 @@ class AppReader {
                 }
                 fail(at, e.what());
             }
-            spec[key] = v;
+            spec[specKey] = v;
         }
         if (!spec.contains("script")) {
             fail(pointer, "this app has no 'script'");

@@ -127,3 +127,18 @@ TEST_CASE("values JSON cannot hold are refused, not thrown through (found by fuz
     CHECK(error.rfind("f:1:1: ", 0) == 0);
     CHECK(error.find("number overflow") != std::string::npos);
 }
+
+TEST_CASE("PM2's cron_restart is restartAt; giving both is refused") {
+    AppDir dir;
+    auto apps = parseConfig(R"({"script": "app.js", "cron_restart": "0 3 * * *"})",
+                            ConfigFormat::Json, "f", dir.path, "");
+    REQUIRE(apps.size() == 1);
+    // Handed to systemd as it is: systemd's calendar syntax, its error if not.
+    CHECK(apps[0]["restartAt"] == "0 3 * * *");
+    CHECK_FALSE(apps[0].contains("cron_restart"));
+    CHECK(errorOf(R"({"script": "app.js", "cron_restart": "daily", "restartAt": "daily"})",
+                  ConfigFormat::Json, dir.path)
+              .find("'cron_restart' and 'restartAt' are the same setting") != std::string::npos);
+    CHECK(errorOf(R"({"script": "app.js", "cron_restart": 5})", ConfigFormat::Json, dir.path)
+              .find("'restartAt' must be a string") != std::string::npos);
+}

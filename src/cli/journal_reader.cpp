@@ -43,15 +43,23 @@ bool addJournalMatches(sd_journal* j, const JournalQuery& q) {
     auto add = [&](const std::string& m) {
         return sd_journal_add_match(j, m.data(), m.size()) >= 0;
     };
-    // (SYSLOG_IDENTIFIER=uid AND _UID=me) OR (FOREVER_UID=uid AND _UID=me)
-    bool ok = add("SYSLOG_IDENTIFIER=" + q.uid);
-    if (q.sameUserOnly) {
-        ok = ok && add(uidMatch);
-    }
-    ok = ok && sd_journal_add_disjunction(j) >= 0;
-    ok = ok && add("FOREVER_UID=" + q.uid);
-    if (q.sameUserOnly) {
-        ok = ok && add(uidMatch);
+    // For each uid: (SYSLOG_IDENTIFIER=uid AND _UID=me) OR (FOREVER_UID=uid
+    // AND _UID=me), all OR'ed.
+    bool ok = true;
+    bool first = true;
+    std::vector<std::string> uids{q.uid};
+    uids.insert(uids.end(), q.moreUids.begin(), q.moreUids.end());
+    for (const auto& uid : uids) {
+        for (const char* field : {"SYSLOG_IDENTIFIER=", "FOREVER_UID="}) {
+            if (!first) {
+                ok = ok && sd_journal_add_disjunction(j) >= 0;
+            }
+            first = false;
+            ok = ok && add(field + uid);
+            if (q.sameUserOnly) {
+                ok = ok && add(uidMatch);
+            }
+        }
     }
     return ok;
 }

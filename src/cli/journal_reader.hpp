@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace forever::cli {
 
@@ -20,6 +21,8 @@ struct JournalLine {
 
 struct JournalQuery {
     std::string uid;
+    // More apps whose stories are interleaved with uid's (`logs GROUP`).
+    std::vector<std::string> moreUids;
     unsigned lines = 10;  // the last N, then follow if asked
     bool follow = false;
     bool sameUserOnly = true;  // only entries written by our uid (session mode)

@@ -79,13 +79,22 @@ const std::vector<Option>& webOptions() {
     return table;
 }
 
+const std::vector<Option>& reloadOptions() {
+    static const std::vector<Option> table{
+        {{"--parallel", "", "K", "reload GROUP: K members at a time (default 1)", {"reload"}},
+         K::Parallel,
+         "parallel"},
+    };
+    return table;
+}
+
 }  // namespace
 
 const std::vector<Option>& options() {
     static const std::vector<Option> table = [] {
         std::vector<Option> all;
         for (const auto* part :
-             {&globalOptions(), &startOptions(), &logsOptions(), &webOptions()}) {
+             {&globalOptions(), &startOptions(), &logsOptions(), &reloadOptions(), &webOptions()}) {
             all.insert(all.end(), part->begin(), part->end());
         }
         return all;

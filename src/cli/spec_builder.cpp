@@ -48,6 +48,7 @@ std::vector<json> expandInstances(json spec) {
     for (int64_t i = 0; i < n.get<int64_t>(); ++i) {
         json one = spec;
         one["uid"] = base + "-" + std::to_string(i);
+        one["group"] = base;  // so "api" names them all, also after a restart
         one["env"]["FOREVER_INSTANCE"] = std::to_string(i);
         out.push_back(std::move(one));
     }

@@ -9,7 +9,17 @@ namespace forever::cli {
 namespace {
 
 const char* const kTargetNote =
-    "\nTARGET is an index from 'list', a uid, or a script path or file name.\n";
+    "\nTARGET is an index from 'list', a uid, a group (the uid given to -i N: every\n"
+    "member), or a script path or file name.\n";
+
+const char* const kGroupReloadNote =
+    "\nreload GROUP rolls: one member at a time (--parallel K), each one's old run\n"
+    "stopped only once its new run is ready. The first member whose new run fails\n"
+    "ends the roll; the others keep their old runs, and reload says why (exit 1).\n";
+
+const char* const kScaleNote =
+    "\nNew members copy the lowest-numbered one (GROUP-i, FOREVER_INSTANCE=i); the\n"
+    "highest-numbered members are stopped first. A group keeps 1 to 1000.\n";
 
 const char* const kStartNote =
     "\nEverything after SCRIPT is passed to the script. Unknown kebab-case options\n"
@@ -40,12 +50,15 @@ const std::vector<Verb>& verbTable() {
         {"restart", "restart TARGET", "restart the process(es) TARGET names", 1, 1, runRestart,
          Operands::Plain, kTargetNote},
         {"restartall", "restartall", "restart every process", 0, 0, runRestartAll},
-        {"reload", "reload TARGET",
+        {"reload", "reload TARGET [--parallel K]",
          "replace without downtime: the new run starts, the old one stops once it is ready", 1, 1,
-         runReload, Operands::Plain, std::string(kReloadNote) + kTargetNote},
+         runReload, Operands::Plain, std::string(kReloadNote) + kGroupReloadNote + kTargetNote},
+        {"scale", "scale GROUP N|+K|-K", "add or stop members of a group", 2, 2, runScale,
+         Operands::Count, kScaleNote},
         {"stopbypid", "stopbypid PID", "stop the supervised process with this pid", 1, 1,
          runStopByPid, Operands::Pid},
-        {"list", "list", "show every process", 0, 0, runList},
+        {"list", "list [TARGET]", "show every process (or those TARGET names)", 0, 1, runList,
+         Operands::Plain, kTargetNote},
         {"monit", "monit", "live view of every process (q quits)", 0, 0, runMonit},
         {"status", "status TARGET", "everything about one process, with CPU and memory", 1, 1,
          runStatus},

@@ -273,6 +273,10 @@ const std::map<std::string, Reader>& readers() {
          [](ProcessSpec& s, const json& v, const std::string& k) {
              s.reloadTimeout = Millis(asInteger(v, k, 1));
          }},
+        {"restartAt",
+         [](ProcessSpec& s, const json& v, const std::string& k) { s.restartAt = asString(v, k); }},
+        {"group",
+         [](ProcessSpec& s, const json& v, const std::string& k) { s.group = asString(v, k); }},
         {"watchdogSec",
          [](ProcessSpec& s, const json& v, const std::string& k) {
              s.watchdogSec = static_cast<unsigned>(asInteger(v, k, 0));
@@ -364,6 +368,8 @@ json specToJson(const ProcessSpec& s) {
         {"healthFailures", s.healthFailures},
         {"reloadTimeout", s.reloadTimeout.count()},
         {"listen", s.listen},
+        {"restartAt", s.restartAt},
+        {"group", s.group},
         {"watchdogSec", s.watchdogSec},
         {"watch", s.watch},
         {"watchDirectory", s.watchDirectory},
@@ -429,6 +435,10 @@ void validateSpec(const ProcessSpec& spec) {
         if (::stat(spec.workingDir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
             throw SpecError(fmt::format("working directory not found: {}", spec.workingDir));
         }
+    }
+    if (!spec.group.empty() && !isValidUid(spec.group)) {
+        throw SpecError(
+            fmt::format("invalid group '{}': use printable characters, no '/'", spec.group));
     }
     if (spec.crashLoopBurst == 0) {
         throw SpecError("'crashLoopBurst' must be at least 1");

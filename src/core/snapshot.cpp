@@ -45,6 +45,20 @@ std::vector<std::string> Supervisor::restore(const json& processes) {
         problems.push_back("saved state: 'processes' is not a list");
         return problems;
     }
+    // A previous foreverd that died without stopping its children (kill -9
+    // outside systemd) left them running (both runs, if it died in a
+    // reload): stop those first, so each app runs exactly once and its port
+    // is free for the new run. All of them before any start: the members of
+    // a group share one --listen port, which is free only once every
+    // member's leftovers are gone.
+    for (const auto& entry : processes) {
+        for (auto [pidKey, startKey] :
+             {std::pair{"pid", "pidStartTime"}, std::pair{"incomingPid", "incomingPidStartTime"}}) {
+            if (entry.is_object() && entry.contains(pidKey) && entry.contains(startKey)) {
+                killPlan_.killLeftover(entry[pidKey].get<pid_t>(), entry[startKey].get<uint64_t>());
+            }
+        }
+    }
     for (const auto& entry : processes) {
         ProcessSpec spec;
         try {
@@ -52,16 +66,6 @@ std::vector<std::string> Supervisor::restore(const json& processes) {
         } catch (const std::exception& e) {
             problems.push_back(fmt::format("saved process skipped: {}", e.what()));
             continue;
-        }
-        // A previous foreverd that died without stopping its children (kill
-        // -9 outside systemd) left them running (both runs, if it died in a
-        // reload): stop those first, so each app runs exactly once and its
-        // port is free for the new run.
-        for (auto [pidKey, startKey] :
-             {std::pair{"pid", "pidStartTime"}, std::pair{"incomingPid", "incomingPidStartTime"}}) {
-            if (entry.contains(pidKey) && entry.contains(startKey)) {
-                killPlan_.killLeftover(entry[pidKey].get<pid_t>(), entry[startKey].get<uint64_t>());
-            }
         }
         std::string state = entry.value("state", "running");
         if (state == "exited") {

@@ -82,6 +82,10 @@ std::vector<Process*> Supervisor::resolve(const std::string& target, const std::
     return table_.resolve(target, cwd);
 }
 
+std::string Supervisor::generateUid() const {
+    return table_.generateUid();
+}
+
 Process* Supervisor::findByUid(const std::string& uid) const {
     return table_.findByUid(uid);
 }

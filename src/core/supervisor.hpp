@@ -101,6 +101,8 @@ class Supervisor {
     const std::vector<std::unique_ptr<Process>>& processes() const;
     std::vector<Process*> resolve(const std::string& target, const std::string& cwd = {}) const;
     Process* findByUid(const std::string& uid) const;
+    // An unused uid, as start() gives a spec without one.
+    std::string generateUid() const;
     Process* findByPid(pid_t pid) const;
     size_t indexOf(const Process& process) const;
     size_t runningCount() const;
