@@ -119,7 +119,7 @@ std::vector<std::string> specKeys();
 // Checks what can be checked without spawning: the script exists, is a
 // regular file, the interpreter resolves, the uid is printable. Throws
 // SpecError with a message for the user.
-void validateSpec(const ProcessSpec& spec);
+void validateSpec(const ProcessSpec& spec);  // spec_validation.cpp
 
 // "node" for .js/.mjs/.cjs scripts, empty (run directly) otherwise.
 std::string defaultCommandFor(const std::string& script);
