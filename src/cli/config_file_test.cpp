@@ -11,6 +11,7 @@
 using forever::cli::ConfigError;
 using forever::cli::ConfigFormat;
 using forever::cli::parseConfig;
+using forever::cli::ScriptCheck;
 namespace fs = std::filesystem;
 
 namespace {
@@ -70,6 +71,11 @@ TEST_CASE("errors point at file:line:column") {
           "f:1:1: this app has no 'script'");
     CHECK(errorOf("{\"script\": \"missing.js\"}", ConfigFormat::Json, dir.path) ==
           "f:1:12: script not found: " + (dir.path / "missing.js").string());
+    // With -H the script is the remote host's: resolved, not looked for here.
+    auto remote = parseConfig("{\"script\": \"missing.js\"}", ConfigFormat::Json, "f", dir.path, "",
+                              ScriptCheck::Remote);
+    REQUIRE(remote.size() == 1);
+    CHECK(remote[0]["script"] == (dir.path / "missing.js").string());
     CHECK(errorOf("{\"script\": \"app.js\", \"watch\": \"yes\"}", ConfigFormat::Json, dir.path) ==
           "f:1:31: 'watch' must be true or false");
     CHECK(

@@ -75,7 +75,10 @@ int runStartConfig(const Invocation& inv, const Output& out) {
     }
     std::vector<json> apps;
     try {
-        apps = loadConfigFile(inv.operands.front(), profile);
+        const BusTarget* target = scopedBusTarget();
+        apps = loadConfigFile(
+            inv.operands.front(), profile,
+            target && !target->address.empty() ? ScriptCheck::Remote : ScriptCheck::Local);
     } catch (const ConfigError& e) {
         throw CliError(kExitUsage, e.what());
     }
