@@ -14,14 +14,10 @@
 
 using namespace forever;
 using forever::test::FakeEventLoop;
+using forever::test::slurp;
 using forever::test::TempDir;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 struct Recorder : LogSink::Listener {
     std::error_code lastError;

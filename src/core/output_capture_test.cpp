@@ -15,14 +15,10 @@
 
 using namespace forever;
 using forever::test::FakeEventLoop;
+using forever::test::slurp;
 using forever::test::TempDir;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // A child's stdout: the test writes, the capture reads the other end.
 struct Pipe {

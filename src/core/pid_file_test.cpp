@@ -13,14 +13,8 @@
 
 using namespace forever;
 using forever::test::FakeEventLoop;
+using forever::test::slurp;
 using forever::test::TempDir;
-
-namespace {
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-}  // namespace
 
 TEST_CASE("pid files are written as blocking work, in its directory made on the way") {
     TempDir dir;
