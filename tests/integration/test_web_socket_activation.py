@@ -59,8 +59,13 @@ def test_socket_activation_and_idle_exit():
             raise
         assert status == 200 and b'forever_supervisor_up 1' in body, (status, body[:200])
         first = wait_for(lambda: um.main_pid('forever-web.service'), what='forever-web started')
-        wait_for(lambda: um.active_state('forever-web.service') == 'inactive', timeout=15,
-                 interval=0.2, what='idle exit')
+        try:
+            wait_for(lambda: um.active_state('forever-web.service') == 'inactive', timeout=15,
+                     interval=0.2, what='idle exit')
+        except AssertionError:
+            print(um.systemctl('status', 'forever-web.service', check=False).stdout)
+            print(env.run(['journalctl', '--no-pager', '-n', '40'], check=False).stdout)
+            raise
         status, _ = get(port, '/api/processes')
         assert status == 200
         second = wait_for(lambda: um.main_pid('forever-web.service'), what='started again')
