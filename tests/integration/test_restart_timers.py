@@ -11,21 +11,12 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 
-from forever_harness import Env, Skip, ensure_sandbox, pid_alive, run, wait_for  # noqa: E402
-from user_manager import UserManager  # noqa: E402
+from forever_harness import Env, ensure_sandbox, pid_alive, run, wait_for  # noqa: E402
+from user_manager import private_manager_with_forever  # noqa: E402
 
 ensure_sandbox()
 
 UNIT = 'forever.service'
-
-
-def manager(env):
-    um = UserManager(env)
-    um.__enter__()
-    if um.real:
-        raise Skip('the machine user manager is in use; these checks need a private one')
-    um.install_forever_units()
-    return um
 
 
 def config(env, name, **keys):
@@ -51,7 +42,7 @@ def pid_of(env, uid):
 
 def test_timer_restarts_the_app_survives_foreverd_and_goes_with_stop():
     with Env(journal=True) as env:
-        um = manager(env)
+        um = private_manager_with_forever(env)
         um.systemctl('start', UNIT)
         env.ctl('start', config(env, 'tick', restartAt='*:*:0/5'))
         assert 'forever-restart-tick.timer' in timers(um), timers(um)
@@ -89,7 +80,7 @@ def test_timer_restarts_the_app_survives_foreverd_and_goes_with_stop():
 
 def test_a_group_has_one_timer_that_rolls_every_member():
     with Env(journal=True) as env:
-        um = manager(env)
+        um = private_manager_with_forever(env)
         um.systemctl('start', UNIT)
         env.ctl('start', '-i', 2, '--uid', 'grp', '--restart-at', '*:*:0/5',
                 env.fixture('forever_app.js'))
@@ -111,7 +102,7 @@ def test_a_group_has_one_timer_that_rolls_every_member():
 
 def test_bad_calendar_is_refused_with_systemds_message():
     with Env(journal=True) as env:
-        um = manager(env)
+        um = private_manager_with_forever(env)
         um.systemctl('start', UNIT)
         r = env.ctl('start', config(env, 'bad', restartAt='every tuesday-ish'), check=False)
         assert r.returncode != 0, r
