@@ -180,6 +180,17 @@ class Ours(Tool):
                 proc.kill()
 
 
+def npm_install(root, npm_prefix, pkgs):
+    """npm install into npm_prefix (never globally), its cache under root.
+    Returns None, or the end of npm's output when it failed."""
+    os.makedirs(npm_prefix, exist_ok=True)
+    r = subprocess.run(['npm', 'install', '--prefix', npm_prefix, '--no-audit',
+                        '--no-fund', '--loglevel=error'] + pkgs,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       env=dict(os.environ, npm_config_cache=os.path.join(root, 'npm-cache')))
+    return None if r.returncode == 0 else r.stdout[-2000:]
+
+
 class NpmTool(Tool):
     def __init__(self, root, npm_prefix, home_name):
         super().__init__(root)
@@ -393,8 +404,12 @@ def main():
     ap.add_argument('--quick', action='store_true')
     ap.add_argument('--json')
     ap.add_argument('--only', help='comma-separated: ours,forever,pm2')
+    ap.add_argument('--throughput-only', action='store_true',
+                    help='only the log throughput rows (before/after a change to log writing)')
     opts = ap.parse_args()
     counts = [1, 10, 30] if opts.quick else [1, 10, 100]
+    if opts.throughput_only:
+        counts = []
     idle_seconds = 10 if opts.quick else 60
     kills = 5 if opts.quick else 20
     flood_mb = 20 if opts.quick else 200
@@ -415,18 +430,14 @@ def main():
             tools.append(Ours(os.path.join(root, 'ours'), os.path.abspath(opts.build)))
         npm_prefix = os.path.join(root, 'npm')
         if {'forever', 'pm2'} & set(only):
-            os.makedirs(npm_prefix)
             pkgs = []
             if 'forever' in only:
                 pkgs.append('forever@' + FOREVER_VERSION)
             if 'pm2' in only:
                 pkgs.append('pm2@' + PM2_VERSION)
-            r = subprocess.run(['npm', 'install', '--prefix', npm_prefix, '--no-audit',
-                                '--no-fund', '--loglevel=error'] + pkgs,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=dict(os.environ, npm_config_cache=os.path.join(root, 'npm-cache')))
-            if r.returncode != 0:
-                print('npm install failed; comparing with ours only:\n' + r.stdout[-2000:])
+            failure = npm_install(root, npm_prefix, pkgs)
+            if failure:
+                print('npm install failed; comparing with ours only:\n' + failure)
             else:
                 if 'forever' in only:
                     tools.append(ForeverNpm(root, npm_prefix))
@@ -458,11 +469,13 @@ def main():
             started_by_us.update(set(all_pids()) - before)
         results['cat to a file'] = {THROUGHPUT: cat_throughput(flood, flood_mb, root)}
         # The floor under every `list` figure: starting any program at all.
-        results['floor'] = {}
-        results['floor']['spawn /bin/true (ms, median of 20)'] = \
-            spawn_latency(['/bin/true'], dict(os.environ)) * 1000
-        results['floor']['spawn systemctl --version (ms, median of 20)'] = \
-            spawn_latency(['/usr/bin/systemctl', '--version'], dict(os.environ)) * 1000
+        if not opts.throughput_only:
+            results['floor'] = {
+                'spawn /bin/true (ms, median of 20)':
+                    spawn_latency(['/bin/true'], dict(os.environ)) * 1000,
+                'spawn systemctl --version (ms, median of 20)':
+                    spawn_latency(['/usr/bin/systemctl', '--version'], dict(os.environ)) * 1000,
+            }
     finally:
         for tool in tools:
             try:

@@ -15,9 +15,10 @@ namespace forever::cli {
 
 namespace {
 
-// A word that starts like an option but is an operand of this verb.
+// A word that starts like an option but is an operand of this verb: "-5"
+// (a pid, refused later) or scale's "-2".
 bool isOperandOf(const Verb* verb, const std::string& word) {
-    return verb && verb->operands == Operands::Pid &&
+    return verb && (verb->operands == Operands::Pid || verb->operands == Operands::Count) &&
            std::isdigit(static_cast<unsigned char>(word[1]));
 }
 

@@ -28,6 +28,10 @@ struct Invocation {
     bool noColor = false;
     bool forceColor = false;
     bool system = false;
+    // Where: -H/--host (repeatable), --hosts FILE, --machine NAME.
+    std::vector<std::string> hosts;
+    std::string hostsFile;
+    std::string machine;
     bool help = false;
     bool version = false;
 
@@ -35,6 +39,11 @@ struct Invocation {
     bool follow = false;
     unsigned lines = 10;
     bool linesGiven = false;  // -n given (else the `lines` setting applies)
+
+    // web
+    bool open = false;
+    // reload GROUP: members reloaded at once (0: one at a time)
+    unsigned parallel = 0;
 };
 
 Invocation parseArgs(const std::vector<std::string>& argv);

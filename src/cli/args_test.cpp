@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "cli/args.hpp"
+#include "testing/error_text.hpp"
 
 using namespace forever::cli;
 
@@ -10,12 +11,7 @@ Invocation parse(std::initializer_list<std::string> words) {
 }
 
 std::string usageError(std::initializer_list<std::string> words) {
-    try {
-        parseArgs(words);
-    } catch (const UsageError& e) {
-        return e.what();
-    }
-    return "no error";
+    return forever::testing::errorText<UsageError>([&] { parseArgs(words); });
 }
 }  // namespace
 
@@ -129,4 +125,17 @@ TEST_CASE("global options anywhere before the script") {
     CHECK(logs.lines == 50);
     CHECK(logs.operands == std::vector<std::string>{"0"});
     CHECK(parse({"logs"}).lines == 10);
+}
+
+TEST_CASE("groups: scale takes a relative count, reload --parallel, start --restart-at") {
+    CHECK(parse({"scale", "api", "-2"}).operands == std::vector<std::string>{"api", "-2"});
+    CHECK(parse({"scale", "api", "+3"}).operands == std::vector<std::string>{"api", "+3"});
+    CHECK(usageError({"scale", "api"}) != "no error");
+    auto reload = parse({"reload", "api", "--parallel", "2"});
+    CHECK(reload.parallel == 2);
+    CHECK(usageError({"reload", "api", "--parallel", "0"}) == "--parallel needs at least 1");
+    CHECK(usageError({"stop", "api", "--parallel", "2"}) != "no error");
+    auto start = parse({"start", "--restart-at", "*:0/15", "--uid", "web", "a.js"});
+    CHECK(start.spec["restartAt"] == "*:0/15");
+    CHECK(parse({"list", "api"}).operands == std::vector<std::string>{"api"});
 }

@@ -175,8 +175,13 @@ bool isFile(const std::string& path) {
 
 class AppReader {
   public:
-    AppReader(const SourceMap& map, std::string name, fs::path base, std::string profile)
-        : map_(map), name_(std::move(name)), base_(std::move(base)), profile_(std::move(profile)) {}
+    AppReader(const SourceMap& map, std::string name, fs::path base, std::string profile,
+              ScriptCheck scripts)
+        : map_(map),
+          name_(std::move(name)),
+          base_(std::move(base)),
+          profile_(std::move(profile)),
+          scripts_(scripts) {}
 
     [[noreturn]] void fail(const std::string& pointer, const std::string& message,
                            bool atKey = false) const {
@@ -210,6 +215,13 @@ class AppReader {
                 spec[key] = value;
                 continue;
             }
+            // PM2's ecosystem files spell scheduled restarts cron_restart;
+            // the calendar syntax is systemd's either way.
+            const std::string specKey = key == "cron_restart" ? "restartAt" : key;
+            if (specKey != key && app.contains(specKey)) {
+                fail(at, fmt::format("'{}' and '{}' are the same setting: give one", key, specKey),
+                     true);
+            }
             json v = value;
             if (key == "args" && v.is_string()) {
                 // forever.json allows "args": "--port 3000".
@@ -220,9 +232,9 @@ class AppReader {
                 }
             }
             try {
-                checkSpecKey(key, v);
+                checkSpecKey(specKey, v);
             } catch (const SpecError& e) {
-                if (std::find(known.begin(), known.end(), key) == known.end()) {
+                if (std::find(known.begin(), known.end(), specKey) == known.end()) {
                     auto best = closestMatch(key, known);
                     fail(at,
                          fmt::format("unknown key '{}'{}", key,
@@ -231,7 +243,7 @@ class AppReader {
                 }
                 fail(at, e.what());
             }
-            spec[key] = v;
+            spec[specKey] = v;
         }
         if (!spec.contains("script")) {
             fail(pointer, "this app has no 'script'");
@@ -242,7 +254,7 @@ class AppReader {
             spec["sourceDir"] = sourceBase.string();
         }
         spec["script"] = resolvePath(sourceBase, spec["script"]);
-        if (!isFile(spec["script"])) {
+        if (scripts_ == ScriptCheck::Local && !isFile(spec["script"])) {
             fail(pointer + "/script",
                  fmt::format("script not found: {}", spec["script"].get<std::string>()));
         }
@@ -271,6 +283,7 @@ class AppReader {
     std::string name_;
     fs::path base_;
     std::string profile_;
+    ScriptCheck scripts_;
 };
 
 }  // namespace
@@ -296,7 +309,7 @@ bool isConfigFile(const std::string& path) {
 
 std::vector<json> parseConfig(const std::string& text, ConfigFormat format,
                               const std::string& displayName, const fs::path& baseDir,
-                              const std::string& envProfile) {
+                              const std::string& envProfile, ScriptCheck scripts) {
     SourceMap map;
     json doc;
     std::vector<std::pair<json, std::string>> apps;  // app, its pointer
@@ -362,7 +375,7 @@ std::vector<json> parseConfig(const std::string& text, ConfigFormat format,
     if (apps.empty()) {
         throw ConfigError(fmt::format("{}:1:1: no apps in this file", displayName));
     }
-    AppReader reader(map, displayName, baseDir, envProfile);
+    AppReader reader(map, displayName, baseDir, envProfile, scripts);
     std::vector<json> specs;
     std::map<std::string, std::string> uids;
     for (const auto& [app, pointer] : apps) {
@@ -379,7 +392,8 @@ std::vector<json> parseConfig(const std::string& text, ConfigFormat format,
     return specs;
 }
 
-std::vector<json> loadConfigFile(const std::string& path, const std::string& envProfile) {
+std::vector<json> loadConfigFile(const std::string& path, const std::string& envProfile,
+                                 ScriptCheck scripts) {
     std::ifstream in(path);
     if (!in) {
         throw ConfigError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
@@ -387,7 +401,7 @@ std::vector<json> loadConfigFile(const std::string& path, const std::string& env
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto format = fs::path(path).extension() == ".toml" ? ConfigFormat::Toml : ConfigFormat::Json;
     fs::path absolute = fs::absolute(path).lexically_normal();
-    return parseConfig(text, format, path, absolute.parent_path(), envProfile);
+    return parseConfig(text, format, path, absolute.parent_path(), envProfile, scripts);
 }
 
 }  // namespace forever::cli

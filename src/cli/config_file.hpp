@@ -18,6 +18,10 @@ class ConfigError : public std::runtime_error {
 
 enum class ConfigFormat { Json, Toml };
 
+// Whether each app's script must exist here. With -H the paths are the
+// remote host's: foreverd there checks them at Start.
+enum class ScriptCheck { Local, Remote };
+
 // `envProfile` (from --env NAME) picks each app's env_NAME section, merged
 // over its env. Relative paths (script, sourceDir, workingDir, log files,
 // pidFile) are resolved against `baseDir`, the file's directory; the
@@ -25,9 +29,11 @@ enum class ConfigFormat { Json, Toml };
 std::vector<nlohmann::json> parseConfig(const std::string& text, ConfigFormat format,
                                         const std::string& displayName,
                                         const std::filesystem::path& baseDir,
-                                        const std::string& envProfile);
+                                        const std::string& envProfile,
+                                        ScriptCheck scripts = ScriptCheck::Local);
 
-std::vector<nlohmann::json> loadConfigFile(const std::string& path, const std::string& envProfile);
+std::vector<nlohmann::json> loadConfigFile(const std::string& path, const std::string& envProfile,
+                                           ScriptCheck scripts = ScriptCheck::Local);
 
 bool isConfigFile(const std::string& path);
 

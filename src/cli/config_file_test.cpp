@@ -5,11 +5,13 @@
 #include <fstream>
 
 #include "cli/config_file.hpp"
+#include "testing/error_text.hpp"
 #include "testing/temp_dir.hpp"
 
 using forever::cli::ConfigError;
 using forever::cli::ConfigFormat;
 using forever::cli::parseConfig;
+using forever::cli::ScriptCheck;
 namespace fs = std::filesystem;
 
 namespace {
@@ -25,12 +27,8 @@ struct AppDir : forever::test::TempDir {
 
 std::string errorOf(const std::string& text, ConfigFormat format, const fs::path& base,
                     const std::string& profile = "") {
-    try {
-        parseConfig(text, format, "f", base, profile);
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "no error";
+    return forever::testing::errorText<ConfigError>(
+        [&] { parseConfig(text, format, "f", base, profile); });
 }
 
 }  // namespace
@@ -73,6 +71,11 @@ TEST_CASE("errors point at file:line:column") {
           "f:1:1: this app has no 'script'");
     CHECK(errorOf("{\"script\": \"missing.js\"}", ConfigFormat::Json, dir.path) ==
           "f:1:12: script not found: " + (dir.path / "missing.js").string());
+    // With -H the script is the remote host's: resolved, not looked for here.
+    auto remote = parseConfig("{\"script\": \"missing.js\"}", ConfigFormat::Json, "f", dir.path, "",
+                              ScriptCheck::Remote);
+    REQUIRE(remote.size() == 1);
+    CHECK(remote[0]["script"] == (dir.path / "missing.js").string());
     CHECK(errorOf("{\"script\": \"app.js\", \"watch\": \"yes\"}", ConfigFormat::Json, dir.path) ==
           "f:1:31: 'watch' must be true or false");
     CHECK(
@@ -129,4 +132,19 @@ TEST_CASE("values JSON cannot hold are refused, not thrown through (found by fuz
     auto error = errorOf("{\"script\": \"app.js\", \"max\": 1e999}", ConfigFormat::Json, dir.path);
     CHECK(error.rfind("f:1:1: ", 0) == 0);
     CHECK(error.find("number overflow") != std::string::npos);
+}
+
+TEST_CASE("PM2's cron_restart is restartAt; giving both is refused") {
+    AppDir dir;
+    auto apps = parseConfig(R"({"script": "app.js", "cron_restart": "0 3 * * *"})",
+                            ConfigFormat::Json, "f", dir.path, "");
+    REQUIRE(apps.size() == 1);
+    // Handed to systemd as it is: systemd's calendar syntax, its error if not.
+    CHECK(apps[0]["restartAt"] == "0 3 * * *");
+    CHECK_FALSE(apps[0].contains("cron_restart"));
+    CHECK(errorOf(R"({"script": "app.js", "cron_restart": "daily", "restartAt": "daily"})",
+                  ConfigFormat::Json, dir.path)
+              .find("'cron_restart' and 'restartAt' are the same setting") != std::string::npos);
+    CHECK(errorOf(R"({"script": "app.js", "cron_restart": 5})", ConfigFormat::Json, dir.path)
+              .find("'restartAt' must be a string") != std::string::npos);
 }

@@ -24,7 +24,9 @@ std::string field(sd_journal* j, const char* name) {
     return std::string(static_cast<const char*>(data) + prefix, length - prefix);
 }
 
-JournalLine current(sd_journal* j) {
+}  // namespace
+
+JournalLine journalEntry(sd_journal* j) {
     JournalLine line;
     sd_journal_get_realtime_usec(j, &line.realtimeUs);
     std::string priority = field(j, "PRIORITY");
@@ -36,25 +38,31 @@ JournalLine current(sd_journal* j) {
     return line;
 }
 
-bool addMatches(sd_journal* j, const JournalQuery& q) {
+bool addJournalMatches(sd_journal* j, const JournalQuery& q) {
     std::string uidMatch = fmt::format("_UID={}", ::getuid());
     auto add = [&](const std::string& m) {
         return sd_journal_add_match(j, m.data(), m.size()) >= 0;
     };
-    // (SYSLOG_IDENTIFIER=uid AND _UID=me) OR (FOREVER_UID=uid AND _UID=me)
-    bool ok = add("SYSLOG_IDENTIFIER=" + q.uid);
-    if (q.sameUserOnly) {
-        ok = ok && add(uidMatch);
-    }
-    ok = ok && sd_journal_add_disjunction(j) >= 0;
-    ok = ok && add("FOREVER_UID=" + q.uid);
-    if (q.sameUserOnly) {
-        ok = ok && add(uidMatch);
+    // For each uid: (SYSLOG_IDENTIFIER=uid AND _UID=me) OR (FOREVER_UID=uid
+    // AND _UID=me), all OR'ed.
+    bool ok = true;
+    bool first = true;
+    std::vector<std::string> uids{q.uid};
+    uids.insert(uids.end(), q.moreUids.begin(), q.moreUids.end());
+    for (const auto& uid : uids) {
+        for (const char* field : {"SYSLOG_IDENTIFIER=", "FOREVER_UID="}) {
+            if (!first) {
+                ok = ok && sd_journal_add_disjunction(j) >= 0;
+            }
+            first = false;
+            ok = ok && add(field + uid);
+            if (q.sameUserOnly) {
+                ok = ok && add(uidMatch);
+            }
+        }
     }
     return ok;
 }
-
-}  // namespace
 
 bool readJournal(const JournalQuery& q, const std::function<bool(const JournalLine&)>& emit,
                  std::string& error) {
@@ -68,7 +76,7 @@ bool readJournal(const JournalQuery& q, const std::function<bool(const JournalLi
         sd_journal* j;
         ~Closer() { sd_journal_close(j); }
     } closer{j};
-    if (!addMatches(j, q)) {
+    if (!addJournalMatches(j, q)) {
         error = "cannot filter the journal";
         return false;
     }
@@ -76,7 +84,7 @@ bool readJournal(const JournalQuery& q, const std::function<bool(const JournalLi
     sd_journal_seek_tail(j);
     std::deque<JournalLine> last;
     while (last.size() < q.lines && sd_journal_previous(j) > 0) {
-        last.push_front(current(j));
+        last.push_front(journalEntry(j));
     }
     for (const auto& line : last) {
         if (!emit(line)) {
@@ -103,7 +111,7 @@ bool readJournal(const JournalQuery& q, const std::function<bool(const JournalLi
             }
             continue;
         }
-        if (!emit(current(j))) {
+        if (!emit(journalEntry(j))) {
             return true;
         }
     }

@@ -12,6 +12,7 @@
 #include "cli/bus_client.hpp"
 #include "cli/completion.hpp"
 #include "cli/help_text.hpp"
+#include "cli/remote_run.hpp"
 #include "cli/table.hpp"
 #include "cli/user_config.hpp"
 #include "cli/verbs.hpp"
@@ -59,6 +60,11 @@ int main(int argc, char** argv) {
         struct winsize ws {};
         if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
             out.width = ws.ws_col;
+        }
+        RemoteOptions remote{inv.hosts, inv.hostsFile, inv.machine};
+        if (remote.any()) {
+            return runRemotely(remoteTargets(remote, inv.system), inv.action, out,
+                               [&](const Output& o) { return runVerb(inv, o); });
         }
         return runVerb(inv, out);
     } catch (const UsageError& e) {

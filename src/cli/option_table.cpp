@@ -30,6 +30,23 @@ const std::vector<Option>& globalOptions() {
          K::Flag,
          "",
          &Invocation::system},
+        {{"--host",
+          "-H",
+          "HOST",
+          "[USER@]HOST[:PORT]: act on HOST's foreverd over ssh (repeatable; paths are HOST's)",
+          {}},
+         K::Remote,
+         "hosts"},
+        {{"--hosts", "", "FILE", "act on every host in FILE (one per line)", {}},
+         K::Remote,
+         "hostsFile"},
+        {{"--machine",
+          "-M",
+          "NAME",
+          "[USER@]NAME: act on the foreverd of local container NAME",
+          {}},
+         K::Remote,
+         "machine"},
         {{"--help", "-h", "", "show help (for an action: help ACTION)", {}},
          K::Flag,
          "",
@@ -52,12 +69,32 @@ const std::vector<Option>& logsOptions() {
     return table;
 }
 
+const std::vector<Option>& webOptions() {
+    static const std::vector<Option> table{
+        {{"--open", "", "", "open the URL with xdg-open too", {"web"}},
+         K::Flag,
+         "",
+         &Invocation::open},
+    };
+    return table;
+}
+
+const std::vector<Option>& reloadOptions() {
+    static const std::vector<Option> table{
+        {{"--parallel", "", "K", "reload GROUP: K members at a time (default 1)", {"reload"}},
+         K::Parallel,
+         "parallel"},
+    };
+    return table;
+}
+
 }  // namespace
 
 const std::vector<Option>& options() {
     static const std::vector<Option> table = [] {
         std::vector<Option> all;
-        for (const auto* part : {&globalOptions(), &startOptions(), &logsOptions()}) {
+        for (const auto* part :
+             {&globalOptions(), &startOptions(), &logsOptions(), &reloadOptions(), &webOptions()}) {
             all.insert(all.end(), part->begin(), part->end());
         }
         return all;

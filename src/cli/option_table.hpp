@@ -20,6 +20,8 @@ enum class OptionKind {
     Signal,
     Env,
     Lines,
+    Parallel,
+    Remote,  // -H, --hosts, --machine: the Invocation field named by key
 };
 
 struct OptionInfo {

@@ -113,9 +113,27 @@ void applyOption(Invocation& inv, const Option& o, const std::string& name,
             parseEnvSetting(v);  // refuse a malformed one now
             inv.envSettings.push_back(v);
             return;
+        case OptionKind::Parallel:
+            inv.parallel = static_cast<unsigned>(std::min<uint64_t>(parseCount(name, v), 1000));
+            if (inv.parallel == 0) {
+                throw UsageError(fmt::format("{} needs at least 1", name));
+            }
+            return;
         case OptionKind::Lines:
             inv.lines = static_cast<unsigned>(std::min<uint64_t>(parseCount(name, v), 1u << 30));
             inv.linesGiven = true;
+            return;
+        case OptionKind::Remote:
+            if (v.empty()) {
+                throw UsageError(fmt::format("{} needs a non-empty value", name));
+            }
+            if (o.key == "hosts") {
+                inv.hosts.push_back(v);
+            } else if (o.key == "hostsFile") {
+                inv.hostsFile = v;
+            } else {
+                inv.machine = v;
+            }
             return;
     }
 }

@@ -2,7 +2,10 @@
 
 #include <time.h>
 
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "core/exit_status.hpp"
 
@@ -66,13 +69,31 @@ ProcessView decodeProcess(const ProcessRow& row) {
 }
 
 std::vector<ProcessView> listProcesses(BusClient& client) {
-    auto rows = client.call([](ManagerProxy& m) { return m.List(); });
+    auto rows = client.call([](ManagerProxy& m) { return m.ListV2(); });
     std::vector<ProcessView> out;
     out.reserve(rows.size());
+    std::map<std::string, size_t> firstOfGroup;  // group → position of its first member
+    std::vector<size_t> place;                   // sort key of each row
     for (const auto& row : rows) {
-        out.push_back(decodeProcess(row));
+        out.push_back(decodeProcess(row.get<0>()));
+        out.back().group = row.get<1>();
+        const std::string& group = out.back().group;
+        size_t at = out.size() - 1;
+        if (!group.empty()) {
+            at = firstOfGroup.emplace(group, at).first->second;
+        }
+        place.push_back(at);
     }
-    return out;
+    std::vector<size_t> order(out.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return place[a] < place[b]; });
+    std::vector<ProcessView> sorted;
+    sorted.reserve(out.size());
+    for (size_t i : order) {
+        sorted.push_back(std::move(out[i]));
+    }
+    return sorted;
 }
 
 nlohmann::json toJson(const ProcessView& p, int64_t nowUs) {
@@ -102,6 +123,7 @@ nlohmann::json toJson(const ProcessView& p, int64_t nowUs) {
         {"maxMemory", p.maxMemory},
         {"statusText", p.statusText},
         {"ready", p.ready},
+        {"group", p.group},
     };
     // A signal death has no exit code (and the reverse): null, never 0.
     j["exitCode"] = p.exitCode >= 0 ? json(p.exitCode) : json(nullptr);

@@ -38,6 +38,7 @@ struct ProcessView {
     bool ready = false;
     uint32_t recentCrashes = 0;
     std::string reason;
+    std::string group;  // "" when not in a group
 
     // Milliseconds since the current run started (0 when not running).
     int64_t uptimeMs(int64_t nowUs) const;
@@ -51,6 +52,8 @@ std::tuple<T...> asTuple(const sdbus::Struct<T...>&);
 using ProcessTuple = decltype(asTuple(std::declval<const ProcessRow&>()));
 
 ProcessView decodeProcess(const ProcessRow& row);
+// Every process (Manager.ListV2), the members of a group together: at the
+// place of the group's first member, in index order.
 std::vector<ProcessView> listProcesses(BusClient& client);
 
 // The stable --json form (documented in foreverctl(1)).

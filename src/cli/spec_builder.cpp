@@ -4,8 +4,6 @@
 
 #include "cli/start_options.hpp"
 
-extern char** environ;
-
 namespace forever::cli {
 
 using nlohmann::json;
@@ -50,20 +48,9 @@ std::vector<json> expandInstances(json spec) {
     for (int64_t i = 0; i < n.get<int64_t>(); ++i) {
         json one = spec;
         one["uid"] = base + "-" + std::to_string(i);
+        one["group"] = base;  // so "api" names them all, also after a restart
         one["env"]["FOREVER_INSTANCE"] = std::to_string(i);
         out.push_back(std::move(one));
-    }
-    return out;
-}
-
-std::map<std::string, std::string> currentEnvironment() {
-    std::map<std::string, std::string> out;
-    for (char** e = environ; e && *e; ++e) {
-        std::string entry(*e);
-        auto eq = entry.find('=');
-        if (eq != std::string::npos) {
-            out.emplace(entry.substr(0, eq), entry.substr(eq + 1));
-        }
     }
     return out;
 }

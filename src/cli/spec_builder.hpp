@@ -22,11 +22,10 @@ nlohmann::json buildStartSpec(const Invocation& inv, const std::filesystem::path
 // non-negative), string lists and string maps.
 std::map<std::string, sdbus::Variant> toVariants(const nlohmann::json& spec);
 
-std::map<std::string, std::string> currentEnvironment();
-
 // `instances = N` (the CLI's --instances, or a config key): N specs named
 // UID-0..UID-(N-1) (UID defaults to the script's name) with FOREVER_INSTANCE
-// set, so an app can pick its port; one spec, unchanged, without it.
+// set, so an app can pick its port, and "group" = UID, so UID names them
+// all; one spec, unchanged, without it.
 // Throws UsageError for N outside 1..1000.
 std::vector<nlohmann::json> expandInstances(nlohmann::json spec);
 

@@ -49,6 +49,7 @@ TEST_CASE("instances expand into numbered uids with FOREVER_INSTANCE") {
     CHECK(specs[0]["uid"] == "server-0");
     CHECK(specs[2]["uid"] == "server-2");
     CHECK(specs[1]["env"]["FOREVER_INSTANCE"] == "1");
+    CHECK(specs[1]["group"] == "server");
     CHECK(specs[1]["env"]["A"] == "1");
     CHECK_FALSE(specs[0].contains("instances"));
     spec["uid"] = "api";

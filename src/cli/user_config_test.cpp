@@ -6,6 +6,7 @@
 
 #include "cli/usage_error.hpp"
 #include "cli/user_config.hpp"
+#include "testing/error_text.hpp"
 #include "testing/temp_dir.hpp"
 
 using namespace forever::cli;
@@ -13,12 +14,7 @@ using nlohmann::json;
 
 namespace {
 std::string usageError(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const UsageError& e) {
-        return e.what();
-    }
-    return "no error";
+    return forever::testing::errorText<UsageError>(f);
 }
 }  // namespace
 

@@ -53,6 +53,13 @@ int runRestart(const Invocation& inv, const Output& out) {
 }
 
 int runReload(const Invocation& inv, const Output& out) {
+    BusClient client(inv.system);
+    if (isGroupName(client, inv.operands.front())) {
+        return reloadGroup(inv, out, client, inv.operands.front());
+    }
+    if (inv.parallel) {
+        throw CliError(kExitUsage, "--parallel is for reloading a group");
+    }
     return onTarget(inv, out, "reloaded",
                     [](ManagerProxy& m, const std::string& t) { return m.Reload(t); });
 }

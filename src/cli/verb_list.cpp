@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 
 #include "cli/bus_client.hpp"
@@ -11,6 +12,13 @@ using nlohmann::json;
 int runList(const Invocation& inv, const Output& out) {
     BusClient client(inv.system);
     auto all = listProcesses(client);
+    if (!inv.operands.empty()) {
+        // `list api`: what the TARGET names (a group: its members), as foreverd resolves it.
+        auto paths = client.call([&](ManagerProxy& m) { return m.Find(inv.operands.front()); });
+        std::erase_if(all, [&](const ProcessView& p) {
+            return std::find(paths.begin(), paths.end(), sdbus::ObjectPath(p.path)) == paths.end();
+        });
+    }
     const int64_t now = realtimeNowUs();
     if (out.json) {
         json list = json::array();

@@ -7,6 +7,8 @@
 #include "cli/bus_client.hpp"
 #include "cli/file_tail.hpp"
 #include "cli/journal_reader.hpp"
+#include "cli/remote_logs.hpp"
+#include "cli/remote_run.hpp"
 #include "cli/table.hpp"
 #include "cli/verbs.hpp"
 
@@ -52,19 +54,29 @@ int runLogList(const Invocation& inv, const Output& out) {
     return kExitOk;
 }
 
-// The one process `target` names: logs shows one output, not a merge.
-ProcessView theProcess(BusClient& client, const std::string& target) {
+// The processes `target` names: one, or the members of one group, whose
+// journal stories are interleaved; anything else is one output, not a merge.
+std::vector<ProcessView> theProcesses(BusClient& client, const std::string& target) {
     auto paths = client.call([&](ManagerProxy& m) { return m.Find(target); });
-    if (paths.size() > 1) {
-        throw CliError(kExitUsage, fmt::format("'{}' names {} processes; give an index or uid",
-                                               target, paths.size()));
-    }
     auto all = listProcesses(client);
-    const ProcessView* p = paths.empty() ? nullptr : findByPath(all, paths.front());
-    if (!p) {
+    std::vector<ProcessView> found;
+    for (const auto& path : paths) {
+        if (const ProcessView* p = findByPath(all, path)) {
+            found.push_back(*p);
+        }
+    }
+    if (found.empty()) {
         throw CliError(kExitNotFound, fmt::format("no process matches '{}'", target));
     }
-    return *p;
+    bool oneGroup = found.size() > 1 && !found.front().group.empty();
+    for (const auto& p : found) {
+        oneGroup = oneGroup && p.group == found.front().group && logFilesOf(p).empty();
+    }
+    if (found.size() > 1 && !oneGroup) {
+        throw CliError(kExitUsage, fmt::format("'{}' names {} processes; give an index or uid",
+                                               target, found.size()));
+    }
+    return found;
 }
 
 void showLogFile(const ProcessView& p, const std::string& file, const Invocation& inv,
@@ -114,9 +126,13 @@ void printJournalLine(const JournalLine& line, const Output& out) {
     }
 }
 
-void showJournal(const ProcessView& p, const Invocation& inv, const Output& out) {
+void showJournal(const std::vector<ProcessView>& processes, const Invocation& inv,
+                 const Output& out) {
     JournalQuery query;
-    query.uid = p.uid;
+    query.uid = processes.front().uid;
+    for (size_t i = 1; i < processes.size(); ++i) {
+        query.moreUids.push_back(processes[i].uid);
+    }
     query.lines = inv.lines;
     query.follow = inv.follow;
     query.sameUserOnly = !inv.system;
@@ -141,12 +157,19 @@ int runLogs(const Invocation& inv, const Output& out) {
         return runLogList(inv, out);
     }
     BusClient client(inv.system);
-    const ProcessView p = theProcess(client, inv.operands.front());
+    const auto processes = theProcesses(client, inv.operands.front());
+    const ProcessView& p = processes.front();
     std::string file = !p.logFile.empty() ? p.logFile : p.outFile;
+    if (HostSpec host; remoteLogsTarget(host)) {
+        return runRemoteLogs(
+            host,
+            RemoteLogQuery{file, p.uid, inv.lines, inv.follow, !inv.system, out.json, out.plain},
+            sshSettingsFromEnvironment());
+    }
     if (!file.empty()) {
         showLogFile(p, file, inv, out);
     } else {
-        showJournal(p, inv, out);
+        showJournal(processes, inv, out);
     }
     return kExitOk;
 }

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "cli/spec_builder.hpp"
 #include "cli/start_options.hpp"
 #include "cli/verbs.hpp"
+#include "core/environment.hpp"
 
 namespace forever::cli {
 
@@ -85,10 +87,15 @@ json startAll(BusClient& client, bool systemBus, const std::vector<json>& specs,
     }
     using Results = std::vector<sdbus::Struct<sdbus::ObjectPath, std::string>>;
     Results results;
-    if (specs.size() == 1) {
+    const bool scheduled = std::any_of(specs.begin(), specs.end(),
+                                       [](const json& s) { return s.contains("restartAt"); });
+    if (specs.size() == 1 || scheduled) {
         // One app: Start, whose errors are about that app, without an index.
-        results.emplace_back(
-            client.call([&](ManagerProxy& m) { return m.Start(variants.front()); }), "");
+        // Apps with a restart calendar: one Start each, since systemd, which
+        // validates the calendar, answers each timer on its own.
+        for (const auto& one : variants) {
+            results.emplace_back(client.call([&](ManagerProxy& m) { return m.Start(one); }), "");
+        }
     } else {
         results = withProgress(systemBus, specs.size(), out, [&] {
             return client.call([&](ManagerProxy& m) { return m.StartMany(variants); });
@@ -132,7 +139,10 @@ int runStartConfig(const Invocation& inv, const Output& out) {
     }
     std::vector<json> apps;
     try {
-        apps = loadConfigFile(inv.operands.front(), profile);
+        const BusTarget* target = scopedBusTarget();
+        apps = loadConfigFile(
+            inv.operands.front(), profile,
+            target && !target->address.empty() ? ScriptCheck::Remote : ScriptCheck::Local);
     } catch (const ConfigError& e) {
         throw CliError(kExitUsage, e.what());
     }
@@ -146,7 +156,8 @@ int runStartConfig(const Invocation& inv, const Output& out) {
         Invocation base = inv;
         base.operands = {app["script"].get<std::string>()};
         base.scriptArgs.clear();
-        json spec = buildStartSpec(base, std::filesystem::current_path(), currentEnvironment());
+        json spec =
+            buildStartSpec(base, std::filesystem::current_path(), forever::currentEnvironment());
         json env = spec["env"];
         for (const auto& [key, value] : app.items()) {
             spec[key] = value;
@@ -189,8 +200,8 @@ int runStart(const Invocation& inv, const Output& out) {
     if (isConfigFile(inv.operands.front())) {
         return runStartConfig(inv, out);
     }
-    auto specs =
-        expandInstances(buildStartSpec(inv, std::filesystem::current_path(), currentEnvironment()));
+    auto specs = expandInstances(
+        buildStartSpec(inv, std::filesystem::current_path(), forever::currentEnvironment()));
     BusClient client(inv.system);
     json started = startAll(client, inv.system, specs, out);
     if (out.json) {

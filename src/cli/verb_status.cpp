@@ -26,6 +26,9 @@ void printStatus(const ProcessView& p, int64_t now, const Output& out) {
     }
     row("command", cmd);
     row("directory", p.workingDirectory);
+    if (!p.group.empty()) {
+        row("group", p.group);
+    }
     if (!p.statusText.empty()) {
         row("status", p.statusText);
     }

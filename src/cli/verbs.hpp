@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/args.hpp"
+#include "cli/bus_client.hpp"
 #include "cli/output.hpp"
 
 namespace forever::cli {
@@ -23,6 +24,8 @@ enum class Operands {
     Script,
     // Process ids: "-5" is an operand (and refused), not an option.
     Pid,
+    // A count that may be relative: "-2" is an operand (scale GROUP -2).
+    Count,
 };
 
 using VerbFunction = int (*)(const Invocation&, const Output&);
@@ -59,11 +62,19 @@ int runRestart(const Invocation& inv, const Output& out);     // verb_control.cp
 int runRestartAll(const Invocation& inv, const Output& out);  // verb_control.cpp
 int runReload(const Invocation& inv, const Output& out);      // verb_control.cpp
 int runStopByPid(const Invocation& inv, const Output& out);   // verb_control.cpp
-int runLogs(const Invocation& inv, const Output& out);        // verb_logs.cpp
-int runCleanLogs(const Invocation& inv, const Output& out);   // verb_logs.cpp
-int runColumns(const Invocation& inv, const Output& out);     // verb_settings.cpp
-int runConfig(const Invocation& inv, const Output& out);      // verb_settings.cpp
-int runSet(const Invocation& inv, const Output& out);         // verb_settings.cpp
-int runClear(const Invocation& inv, const Output& out);       // verb_settings.cpp
+int runScale(const Invocation& inv, const Output& out);       // verb_group.cpp
+// reload GROUP: the rolling reload, each member's steps printed as they
+// happen (verb_group.cpp); runReload hands a group name over to it.
+int reloadGroup(const Invocation& inv, const Output& out, BusClient& client,
+                const std::string& group);
+// Whether `target` is a group's name rather than a process's uid.
+bool isGroupName(BusClient& client, const std::string& target);
+int runLogs(const Invocation& inv, const Output& out);       // verb_logs.cpp
+int runCleanLogs(const Invocation& inv, const Output& out);  // verb_logs.cpp
+int runColumns(const Invocation& inv, const Output& out);    // verb_settings.cpp
+int runConfig(const Invocation& inv, const Output& out);     // verb_settings.cpp
+int runSet(const Invocation& inv, const Output& out);        // verb_settings.cpp
+int runClear(const Invocation& inv, const Output& out);      // verb_settings.cpp
+int runWeb(const Invocation& inv, const Output& out);        // verb_web.cpp
 
 }  // namespace forever::cli

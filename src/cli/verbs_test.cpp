@@ -4,17 +4,13 @@
 
 #include "cli/option_table.hpp"
 #include "cli/verbs.hpp"
+#include "testing/error_text.hpp"
 
 using namespace forever::cli;
 
 namespace {
 std::string usageError(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const UsageError& e) {
-        return e.what();
-    }
-    return "no error";
+    return forever::testing::errorText<UsageError>(f);
 }
 }  // namespace
 

@@ -10,7 +10,8 @@ std::map<std::string, std::string> currentEnvironment() {
         std::string entry = *e;
         auto eq = entry.find('=');
         if (eq != std::string::npos) {
-            env[entry.substr(0, eq)] = entry.substr(eq + 1);
+            // emplace: the first of duplicate entries wins, as getenv() sees it.
+            env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
         }
     }
     return env;

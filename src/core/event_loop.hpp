@@ -32,6 +32,14 @@ class EventLoop {
     // Runs once, on the next iteration, before any other pending work
     // (deferred saves included): a restart with no delay.
     virtual HandlePtr addUrgent(std::function<void()> run) = 0;
+    // Runs `work` on a worker thread, never on the loop, then `done` on the
+    // loop. For what may block for seconds (a write to a hung filesystem):
+    // the loop must never wait on a file. `work` may run concurrently with
+    // other work and must touch only what it owns (its captures are
+    // destroyed on the worker, so a last close() happens there too).
+    // Destroying the handle cancels `done`, not `work`: once submitted, work
+    // runs to the end, even during shutdown (a log's last lines).
+    virtual HandlePtr runBlocking(std::function<void()> work, std::function<void()> done) = 0;
 };
 
 }  // namespace forever

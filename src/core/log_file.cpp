@@ -167,6 +167,12 @@ std::error_code LogFile::rotate() noexcept {
 }
 
 std::error_code LogFile::write(std::string_view lines) noexcept {
+    uint64_t written = 0;
+    return write(lines, written);
+}
+
+std::error_code LogFile::write(std::string_view lines, uint64_t& written) noexcept {
+    written = 0;
     if (!fd_) {
         return fail(errnoCode(EBADF));
     }
@@ -187,6 +193,7 @@ std::error_code LogFile::write(std::string_view lines) noexcept {
         if (std::error_code ec = writeRun(lines.substr(0, length), rotationError)) {
             return fail(ec);
         }
+        written += length;
         lines.remove_prefix(length);
     }
     if (rotationError) {

@@ -43,7 +43,8 @@ struct RotationPolicy {
 //
 // Only regular files rotate: a path such as /dev/null or a FIFO is written
 // to as is, and a FIFO without a reader fails to open instead of blocking.
-// Writes on a regular file are synchronous.
+// Writes on a regular file are synchronous: the daemon calls all of this
+// from worker threads through LogSink, never on its event loop.
 class LogFile {
   public:
     LogFile() = default;
@@ -66,6 +67,9 @@ class LogFile {
     // current file and the rotation error is returned; the next attempt is
     // made once the file has grown by another maxBytes/16 (at least 4 KiB).
     std::error_code write(std::string_view lines) noexcept;
+    // The same, also saying how many of the bytes are in the file: every
+    // run of lines before a failed one (a failed run is truncated off).
+    std::error_code write(std::string_view lines, uint64_t& written) noexcept;
 
     // Rotates now, whatever the size (no-op on a non-regular file).
     std::error_code rotate() noexcept;

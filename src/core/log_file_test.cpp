@@ -25,12 +25,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using forever::test::slurp;
 using forever::test::TempDir;
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 void spit(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;

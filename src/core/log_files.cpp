@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "core/log_cleanup.hpp"
-#include "core/log_file.hpp"
+#include "core/log_sink.hpp"
 #include "core/process_table.hpp"
 
 namespace forever {
@@ -20,25 +20,18 @@ LogFiles::LogFiles(EventLoop& loop, const SupervisorOptions& options)
     pruneTimer_ = loop_.addTimer(kPruneEvery, [this] { prune(); });
 }
 
-std::shared_ptr<LogFile> LogFiles::open(const std::string& path, const Process& p) {
+std::shared_ptr<LogSink> LogFiles::open(const std::string& path, const Process& p) {
     if (auto existing = open_[path].lock()) {
         return existing;
     }
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
     RotationPolicy rotation;
     rotation.maxBytes = p.spec.logMaxBytes;
     rotation.keep = p.spec.logKeep;
     rotation.maxAge = p.spec.logMaxAge;
-    auto file = std::make_shared<LogFile>();
     // Truncation happens once, when the process is added, never on restarts:
     // a crash's last words must survive the restart that follows it.
     bool append = p.spec.append || p.hasExited || p.restarts > 0;
-    ec = file->open(path, append, rotation);
-    if (ec) {
-        throw SupervisorError(SupervisorError::Code::SpawnFailed,
-                              fmt::format("cannot open log file {}: {}", path, ec.message()));
-    }
+    auto file = std::make_shared<LogSink>(loop_, path, append, rotation);
     open_[path] = file;
     return file;
 }

@@ -11,7 +11,7 @@
 
 namespace forever {
 
-class LogFile;
+class LogSink;
 class ProcessTable;
 
 // The log files of every process: one writer per path however many runs
@@ -22,9 +22,9 @@ class LogFiles {
   public:
     LogFiles(EventLoop& loop, const SupervisorOptions& options);
 
-    // The writer of `path` for `p` (shared when already open); throws
-    // SupervisorError(SpawnFailed) when it cannot be opened.
-    std::shared_ptr<LogFile> open(const std::string& path, const Process& p);
+    // The writer of `path` for `p` (shared when already open). It is opened
+    // off the loop; a failure reaches the journal as a LogError.
+    std::shared_ptr<LogSink> open(const std::string& path, const Process& p);
     // The files a process's output is written to (its -l/-o/-e files, or
     // the per-uid default file when there is no journald); empty when its
     // output goes to the journal.
@@ -41,7 +41,7 @@ class LogFiles {
   private:
     EventLoop& loop_;
     const SupervisorOptions& options_;
-    std::map<std::string, std::weak_ptr<LogFile>> open_;  // one writer per path
+    std::map<std::string, std::weak_ptr<LogSink>> open_;  // one writer per path
     std::vector<std::string> retired_;  // files of removed processes, for cleanlogs
     EventLoop::HandlePtr pruneTimer_;
 };

@@ -4,8 +4,6 @@
 #include "core/listen_socket.hpp"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -273,6 +271,10 @@ const std::map<std::string, Reader>& readers() {
          [](ProcessSpec& s, const json& v, const std::string& k) {
              s.reloadTimeout = Millis(asInteger(v, k, 1));
          }},
+        {"restartAt",
+         [](ProcessSpec& s, const json& v, const std::string& k) { s.restartAt = asString(v, k); }},
+        {"group",
+         [](ProcessSpec& s, const json& v, const std::string& k) { s.group = asString(v, k); }},
         {"watchdogSec",
          [](ProcessSpec& s, const json& v, const std::string& k) {
              s.watchdogSec = static_cast<unsigned>(asInteger(v, k, 0));
@@ -364,6 +366,8 @@ json specToJson(const ProcessSpec& s) {
         {"healthFailures", s.healthFailures},
         {"reloadTimeout", s.reloadTimeout.count()},
         {"listen", s.listen},
+        {"restartAt", s.restartAt},
+        {"group", s.group},
         {"watchdogSec", s.watchdogSec},
         {"watch", s.watch},
         {"watchDirectory", s.watchDirectory},
@@ -371,68 +375,6 @@ json specToJson(const ProcessSpec& s) {
     };
     j["spinSleepTime"] = s.spinSleepTime ? json(s.spinSleepTime->count()) : json(nullptr);
     return j;
-}
-
-namespace {
-bool isExecutable(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-           ::access(path.c_str(), X_OK) == 0;
-}
-
-bool resolvesInPath(const std::string& command, const std::map<std::string, std::string>& env) {
-    if (command.find('/') != std::string::npos) {
-        return isExecutable(command);
-    }
-    auto it = env.find("PATH");
-    std::string path = it != env.end() ? it->second : "/usr/local/bin:/usr/bin:/bin";
-    size_t start = 0;
-    while (start <= path.size()) {
-        size_t end = path.find(':', start);
-        if (end == std::string::npos) {
-            end = path.size();
-        }
-        std::string dir = path.substr(start, end - start);
-        if (!dir.empty() && isExecutable(dir + "/" + command)) {
-            return true;
-        }
-        start = end + 1;
-    }
-    return false;
-}
-}  // namespace
-
-void validateSpec(const ProcessSpec& spec) {
-    if (!isValidUid(spec.uid)) {
-        throw SpecError(
-            fmt::format("invalid uid '{}': use printable characters, no '/'", spec.uid));
-    }
-    if (spec.script.empty() || spec.script.front() != '/') {
-        throw SpecError(fmt::format("script '{}' must be an absolute path", spec.script));
-    }
-    struct stat st {};
-    if (::stat(spec.script.c_str(), &st) != 0) {
-        throw SpecError(fmt::format("script not found: {}", spec.script));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        throw SpecError(fmt::format("script is not a regular file: {}", spec.script));
-    }
-    if (spec.command.empty()) {
-        if (::access(spec.script.c_str(), X_OK) != 0) {
-            throw SpecError(fmt::format(
-                "script {} is not executable; give an interpreter with -c COMMAND", spec.script));
-        }
-    } else if (!resolvesInPath(spec.command, spec.env)) {
-        throw SpecError(fmt::format("interpreter '{}' not found in PATH", spec.command));
-    }
-    if (!spec.workingDir.empty()) {
-        if (::stat(spec.workingDir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-            throw SpecError(fmt::format("working directory not found: {}", spec.workingDir));
-        }
-    }
-    if (spec.crashLoopBurst == 0) {
-        throw SpecError("'crashLoopBurst' must be at least 1");
-    }
 }
 
 }  // namespace forever

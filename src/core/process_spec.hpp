@@ -75,6 +75,14 @@ struct ProcessSpec {
     // How long `reload` waits for the new run to be ready before it stops
     // it and leaves the old one serving.
     Millis reloadTimeout{30000};
+    // Scheduled restarts: a systemd calendar expression ("daily", "*:0/15").
+    // foreverd hands it to a transient systemd timer, so systemd validates
+    // and normalizes it (daemon/restart_timers.hpp); a group has one timer
+    // that rolls the whole group.
+    std::string restartAt;
+    // The group this process belongs to: `start -i N --uid api` makes
+    // api-0..api-(N-1) with group "api", and a TARGET "api" means them all.
+    std::string group;
 
     uint64_t maxMemory = 0;  // bytes of RSS (whole tree) that trigger a restart; 0 = none
 
@@ -111,7 +119,7 @@ std::vector<std::string> specKeys();
 // Checks what can be checked without spawning: the script exists, is a
 // regular file, the interpreter resolves, the uid is printable. Throws
 // SpecError with a message for the user.
-void validateSpec(const ProcessSpec& spec);
+void validateSpec(const ProcessSpec& spec);  // spec_validation.cpp
 
 // "node" for .js/.mjs/.cjs scripts, empty (run directly) otherwise.
 std::string defaultCommandFor(const std::string& script);

@@ -13,7 +13,8 @@ TEST_CASE("forever.json keys round-trip through the persisted form") {
         "env": {"NODE_ENV": "production", "PORT": 3000}, "append": true,
         "max": 5, "minUptime": 2000, "spinSleepTime": 1000, "killSignal": "SIGINT",
         "killTree": true, "outFile": "/tmp/out.log", "restart": "on-failure",
-        "listen": "127.0.0.1:3000", "reloadTimeout": 5000
+        "listen": "127.0.0.1:3000", "reloadTimeout": 5000,
+        "restartAt": "Mon *-*-* 03:00", "group": "api"
     })");
     ProcessSpec s = specFromJson(in);
     CHECK(s.uid == "my-app");
@@ -26,6 +27,8 @@ TEST_CASE("forever.json keys round-trip through the persisted form") {
     CHECK(toString(s.restart) == "on-failure");
     CHECK(s.listen == "127.0.0.1:3000");
     CHECK(s.reloadTimeout.count() == 5000);
+    CHECK(s.restartAt == "Mon *-*-* 03:00");
+    CHECK(s.group == "api");
     ProcessSpec again = specFromJson(specToJson(s));
     CHECK(specToJson(again) == specToJson(s));
 }

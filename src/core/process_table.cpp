@@ -71,7 +71,7 @@ std::vector<Process*> ProcessTable::resolve(const std::string& target,
     std::vector<TargetCandidate> candidates;
     candidates.reserve(entries_.size());
     for (const auto& p : entries_) {
-        candidates.push_back({p->spec.uid, p->spec.script});
+        candidates.push_back({p->spec.uid, p->spec.script, p->spec.group});
     }
     std::vector<Process*> out;
     for (size_t i : resolveTarget(target, candidates, cwd)) {

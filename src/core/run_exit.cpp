@@ -42,7 +42,7 @@ void Supervisor::onExit(Process& p, ExitStatus status) {
     p.hasExited = true;
     p.lastExit = status;
     if (!p.spec.pidFile.empty()) {
-        ::unlink(p.spec.pidFile.c_str());
+        pidFiles_.remove(p.spec.pidFile);
     }
     // What the app left in its process group (workers, a shell's children)
     // goes with it: leftovers holding its port would break the restart.

@@ -50,6 +50,12 @@ std::vector<std::string> Supervisor::restore(const json& processes) {
         problems.push_back("saved state: 'processes' is not a list");
         return problems;
     }
+    // All leftovers before any start: the members of a group share one
+    // --listen port, which is free only once every member's leftovers are
+    // gone.
+    for (const auto& entry : processes) {
+        killLeftovers(entry);
+    }
     for (const auto& entry : processes) {
         if (auto problem = restoreRecord(entry)) {
             problems.push_back(std::move(*problem));
@@ -58,22 +64,28 @@ std::vector<std::string> Supervisor::restore(const json& processes) {
     return problems;
 }
 
+void Supervisor::killLeftovers(const json& entry) {
+    // A previous foreverd that died without stopping its children (kill -9
+    // outside systemd) left them running (both runs, if it died in a
+    // reload): stop those first, so each app runs exactly once and its port
+    // is free for the new run.
+    if (!entry.is_object()) {
+        return;
+    }
+    for (auto [pidKey, startKey] :
+         {std::pair{"pid", "pidStartTime"}, std::pair{"incomingPid", "incomingPidStartTime"}}) {
+        if (entry.contains(pidKey) && entry.contains(startKey)) {
+            killPlan_.killLeftover(entry[pidKey].get<pid_t>(), entry[startKey].get<uint64_t>());
+        }
+    }
+}
+
 std::optional<std::string> Supervisor::restoreRecord(const json& entry) {
     ProcessSpec spec;
     try {
         spec = specFromJson(entry.at("spec"));
     } catch (const std::exception& e) {
         return fmt::format("saved process skipped: {}", e.what());
-    }
-    // A previous foreverd that died without stopping its children (kill
-    // -9 outside systemd) left them running (both runs, if it died in a
-    // reload): stop those first, so each app runs exactly once and its
-    // port is free for the new run.
-    for (auto [pidKey, startKey] :
-         {std::pair{"pid", "pidStartTime"}, std::pair{"incomingPid", "incomingPidStartTime"}}) {
-        if (entry.contains(pidKey) && entry.contains(startKey)) {
-            killPlan_.killLeftover(entry[pidKey].get<pid_t>(), entry[startKey].get<uint64_t>());
-        }
     }
     std::string state = entry.value("state", "running");
     if (state == "exited") {

@@ -82,6 +82,10 @@ std::vector<Process*> Supervisor::resolve(const std::string& target, const std::
     return table_.resolve(target, cwd);
 }
 
+std::string Supervisor::generateUid() const {
+    return table_.generateUid();
+}
+
 Process* Supervisor::findByUid(const std::string& uid) const {
     return table_.findByUid(uid);
 }
@@ -151,14 +155,7 @@ void Supervisor::becomeCurrent(Process& p) {
     p.timer.reset();
     health_.runBegan(p);
     if (!p.spec.pidFile.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(std::filesystem::path(p.spec.pidFile).parent_path(),
-                                            ec);
-        FILE* f = std::fopen(p.spec.pidFile.c_str(), "we");
-        if (f) {
-            std::fprintf(f, "%d\n", p.run.pid);
-            std::fclose(f);
-        }
+        pidFiles_.write(p.spec.pidFile, p.run.pid);
     }
 }
 
@@ -237,6 +234,13 @@ void Supervisor::remove(Process& p) {
     emit(Kind::Removed, p);
     logFiles_.retire(p);
     auto waiters = std::move(p.waiters);
+    if (p.run.capture && !p.run.capture->finished()) {
+        // Its handler names `p`, which is about to be freed; what the
+        // draining pipes still have to say goes to foreverd's own log.
+        p.run.capture->setErrorHandler([uid = p.spec.uid](const std::string& message) {
+            std::fprintf(stderr, "<4>foreverd: %s: log: %s\n", uid.c_str(), message.c_str());
+        });
+    }
     launcher_.drainOutput(p.run);
     // The later processes' indexes move down by one; that is not an event
     // (one per later process made a stopall of n processes O(n²)).

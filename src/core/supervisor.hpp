@@ -15,6 +15,7 @@
 #include "core/launcher.hpp"
 #include "core/log_files.hpp"
 #include "core/notify_socket.hpp"
+#include "core/pid_file.hpp"
 #include "core/process.hpp"
 #include "core/process_control.hpp"
 #include "core/process_table.hpp"
@@ -105,12 +106,17 @@ class Supervisor {
     // Starts again what a rendered snapshot describes; returns messages about
     // entries that could not be restored (never silently dropped).
     std::vector<std::string> restore(const nlohmann::json& processes);
-    // The same for one record; the message when it could not be restored.
+    // The same for one record, in two steps: killLeftovers (the runs a
+    // kill -9'd predecessor left) for every record first, then restoreRecord
+    // (the message when it could not be restored).
+    void killLeftovers(const nlohmann::json& record);
     std::optional<std::string> restoreRecord(const nlohmann::json& record);
 
     const std::vector<std::unique_ptr<Process>>& processes() const;
     std::vector<Process*> resolve(const std::string& target, const std::string& cwd = {}) const;
     Process* findByUid(const std::string& uid) const;
+    // An unused uid, as start() gives a spec without one.
+    std::string generateUid() const;
     Process* findByPid(pid_t pid) const;
     size_t indexOf(const Process& process) const;
     size_t runningCount() const;
@@ -163,6 +169,7 @@ class Supervisor {
     // specToJson(spec).dump() of each process; dropped in remove().
     mutable std::map<const Process*, std::string> specJsonCache_;
     Done haltDone_;
+    PidFiles pidFiles_{loop_};  // written off the loop
 };
 
 }  // namespace forever

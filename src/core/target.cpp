@@ -44,6 +44,14 @@ std::vector<size_t> resolveTarget(const std::string& target,
             return out;
         }
     }
+    for (size_t i = 0; i < candidates.size(); ++i) {
+        if (candidates[i].group == target) {
+            out.push_back(i);
+        }
+    }
+    if (!out.empty()) {
+        return out;
+    }
     std::string absolute;
     if (target.front() == '/') {
         absolute = std::filesystem::path(target).lexically_normal().string();

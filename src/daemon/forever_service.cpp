@@ -26,12 +26,34 @@ ForeverService::ForeverService(sdbus::IConnection& connection, Supervisor& super
 }
 
 ForeverService::~ForeverService() {
+    groups_.reset();
     objects_.clear();
     unregisterAdaptor();
 }
 
+GroupControl& ForeverService::groups() {
+    if (!groups_) {
+        groups_ = std::make_unique<GroupControl>(
+            getObject().getConnection(), access_ && access_->systemMode(), supervisor_, journal_,
+            [this](const std::string& group, const std::string& uid, const std::string& step,
+                   const std::string& detail) {
+                try {
+                    emitGroupProgress(group, uid, step, detail);
+                } catch (const sdbus::Error&) {
+                    // A lost connection; BusAttachment reports it.
+                }
+            });
+    }
+    return *groups_;
+}
+
 void ForeverService::onEvent(const SupervisorEvent& e) {
     journal_.record(e);
+    if (e.kind == SupervisorEvent::Kind::Added) {
+        groups().onAdded(*e.process);
+    } else if (e.kind == SupervisorEvent::Kind::Removed) {
+        groups().onRemoved(*e.process);
+    }
     try {
         publish(e);
     } catch (const sdbus::Error&) {
@@ -95,6 +117,41 @@ void ForeverService::publish(const SupervisorEvent& e) {
         it != objects_.end() && e.kind != SupervisorEvent::Kind::Added) {
         it->second->announceChanges();
     }
+}
+
+sdbus::ObjectPath ForeverService::startProcess(ProcessSpec spec) {
+    Process& p = supervisor_.start(std::move(spec));
+    return sdbus::ObjectPath(processObjectPath(p.spec.uid));
+}
+
+void ForeverService::Scale(
+    sdbus::Result<std::vector<std::string>, std::vector<std::string>>&& result, std::string group,
+    std::string count) {
+    guarded([&] {
+        controllable(groups().membersOf(group), true);
+        groups().scale(
+            group, count, [this](ProcessSpec spec) { return startProcess(std::move(spec)); },
+            std::move(result));
+    });
+}
+
+void ForeverService::ReloadGroup(sdbus::Result<std::vector<std::string>>&& result,
+                                 std::string group, uint32_t parallel) {
+    guarded([&] {
+        controllable(groups().membersOf(group), true);
+        groups().reloadGroup(group, parallel, std::move(result));
+    });
+}
+
+void ForeverService::ScheduledRestart(const std::string& name) {
+    guarded([&] {
+        for (const auto& p : supervisor_.processes()) {
+            if (p->spec.uid == name || p->spec.group == name) {
+                controllable({p.get()}, true);
+            }
+        }
+        groups().scheduledRestart(name);
+    });
 }
 
 std::vector<Process*> ForeverService::controllable(const std::vector<Process*>& all, bool strict) {
@@ -194,6 +251,11 @@ void ForeverService::RestartAll(sdbus::Result<std::vector<std::string>>&& result
 
 void ForeverService::Reload(sdbus::Result<std::vector<std::string>>&& result, std::string target) {
     guarded([&] {
+        if (!supervisor_.findByUid(target) && !groups().membersOf(target).empty()) {
+            // A group is rolled, never reloaded all at once.
+            ReloadGroup(std::move(result), target, 1);
+            return;
+        }
         struct Pending {
             sdbus::Result<std::vector<std::string>> result;
             std::vector<std::string> uids;
@@ -272,6 +334,19 @@ std::vector<ProcessRow> ForeverService::List() {
         out.reserve(table.size());
         for (size_t i = 0; i < table.size(); ++i) {
             out.push_back(processRow(*table[i], i, figures_[table[i]->spec.uid]));
+        }
+        return out;
+    });
+}
+
+std::vector<sdbus::Struct<ProcessRow, std::string>> ForeverService::ListV2() {
+    return guarded([&] {
+        std::vector<sdbus::Struct<ProcessRow, std::string>> out;
+        const auto& table = supervisor_.processes();
+        out.reserve(table.size());
+        for (size_t i = 0; i < table.size(); ++i) {
+            out.emplace_back(processRow(*table[i], i, figures_[table[i]->spec.uid]),
+                             table[i]->spec.group);
         }
         return out;
     });

@@ -10,6 +10,7 @@
 
 #include "core/supervisor.hpp"
 #include "daemon/access_policy.hpp"
+#include "daemon/group_control.hpp"
 #include "daemon/journal_events.hpp"
 #include "daemon/process_object.hpp"
 #include "daemon/process_properties.hpp"
@@ -57,6 +58,11 @@ class ForeverService final
     ProcessSpec preparedSpec(const std::map<std::string, sdbus::Variant>& spec);
     // Runs `reply` once what was changed so far is on disk.
     void replyWhenSaved(std::function<void()> reply);
+    void ReloadGroup(sdbus::Result<std::vector<std::string>>&& result, std::string group,
+                     uint32_t parallel) override;
+    void ScheduledRestart(const std::string& name) override;
+    void Scale(sdbus::Result<std::vector<std::string>, std::vector<std::string>>&& result,
+               std::string group, std::string count) override;
     void Stop(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void Restart(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void StopAll(sdbus::Result<std::vector<std::string>>&& result) override;
@@ -64,6 +70,7 @@ class ForeverService final
     void Reload(sdbus::Result<std::vector<std::string>>&& result, std::string target) override;
     void StopByPid(sdbus::Result<std::string>&& result, uint32_t pid) override;
     std::vector<ProcessRow> List() override;
+    std::vector<sdbus::Struct<ProcessRow, std::string>> ListV2() override;
     std::map<std::string, uint64_t> ListCPUUsageNSec() override;
     std::vector<sdbus::ObjectPath> Find(const std::string& target) override;
     sdbus::ObjectPath GetProcess(const std::string& target) override;
@@ -73,6 +80,10 @@ class ForeverService final
     uint32_t RunningCount() override;
 
     std::vector<Process*> resolveOrThrow(const std::string& target);
+    // Starts a validated spec; its object path.
+    sdbus::ObjectPath startProcess(ProcessSpec spec);
+    // Made on first use: the access policy (system mode) is set by then.
+    GroupControl& groups();
     using Action = void (Supervisor::*)(Process&, Supervisor::Done);
     // Applies `action` to every process, replying with their uids once all
     // callbacks have run.
@@ -87,6 +98,7 @@ class ForeverService final
     nlohmann::json specDefaults_ = nlohmann::json::object();
     const AccessPolicy* access_ = nullptr;
     StateSaver* saver_ = nullptr;
+    std::unique_ptr<GroupControl> groups_;
     // The processes of `all` the caller may control; with `strict`, any
     // other one is an AccessDenied error instead of being left out.
     std::vector<Process*> controllable(const std::vector<Process*>& all, bool strict);

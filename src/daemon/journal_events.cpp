@@ -67,18 +67,24 @@ void JournalEvents::record(const SupervisorEvent& e) {
         case SupervisorEvent::Kind::Changed:
             return;
     }
+    note(p, entry.event, entry.priority, entry.message, e.reason);
+}
+
+void JournalEvents::note(const Process& p, const char* event, int priority,
+                         const std::string& message, const std::string& reason) {
     if (!journal_) {
-        std::fprintf(stderr, "<%d>%s\n", entry.priority, entry.message.c_str());
+        std::fprintf(stderr, "<%d>%s\n", priority, message.c_str());
         return;
     }
+    const std::string& uid = p.spec.uid;
     std::string code = p.hasExited ? std::to_string(p.lastExit.code) : "";
     std::string sig = p.hasExited && p.lastExit.signal ? std::to_string(p.lastExit.signal) : "";
-    sd_journal_send("MESSAGE=%s", entry.message.c_str(), "PRIORITY=%d", entry.priority,
+    sd_journal_send("MESSAGE=%s", message.c_str(), "PRIORITY=%d", priority,
                     "SYSLOG_IDENTIFIER=foreverd", "FOREVER_UID=%s", uid.c_str(), "FOREVER_EVENT=%s",
-                    entry.event, "FOREVER_PID=%d", p.run.pid ? p.run.pid : p.lastPid,
-                    "FOREVER_SCRIPT=%s", p.spec.script.c_str(), "FOREVER_RESTARTS=%u", p.restarts,
+                    event, "FOREVER_PID=%d", p.run.pid ? p.run.pid : p.lastPid, "FOREVER_SCRIPT=%s",
+                    p.spec.script.c_str(), "FOREVER_RESTARTS=%u", p.restarts,
                     "FOREVER_EXIT_CODE=%s", code.c_str(), "FOREVER_EXIT_SIGNAL=%s", sig.c_str(),
-                    "FOREVER_REASON=%s", e.reason.c_str(), nullptr);
+                    "FOREVER_REASON=%s", reason.c_str(), nullptr);
 }
 
 void JournalEvents::daemonMessage(int priority, const std::string& message) {

@@ -13,6 +13,10 @@ class JournalEvents {
   public:
     explicit JournalEvents(bool journal) : journal_(journal) {}
     void record(const SupervisorEvent& event);
+    // An entry about `process` that is not a SupervisorEvent, e.g. why it is
+    // being restarted (FOREVER_EVENT=event, FOREVER_REASON=reason).
+    void note(const Process& process, const char* event, int priority, const std::string& message,
+              const std::string& reason);
     // Something about the daemon itself (not one process).
     void daemonMessage(int priority, const std::string& message);
 

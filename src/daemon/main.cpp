@@ -279,6 +279,10 @@ int run(const Options& options) {
     for (const auto& notice : saved.notices) {
         events.daemonMessage(LOG_NOTICE, notice);
     }
+    // All leftovers before any start: group members share one --listen port.
+    for (const auto& [key, record] : saved.records) {
+        supervisor.killLeftovers(record);
+    }
     for (const auto& [key, record] : saved.records) {
         if (auto problem = supervisor.restoreRecord(record)) {
             events.daemonMessage(LOG_ERR, *problem);

@@ -7,16 +7,6 @@
 
 namespace forever {
 
-std::string processObjectPath(const std::string& uid) {
-    char* path = nullptr;
-    if (sd_bus_path_encode("/org/forever/Forever1/process", uid.c_str(), &path) < 0) {
-        throw std::bad_alloc();
-    }
-    std::string out(path);
-    std::free(path);
-    return out;
-}
-
 ProcessRow processRow(const Process& p, size_t index, const ProcessFigures& figures) {
     const ProcessSpec& s = p.spec;
     return ProcessRow{sdbus::ObjectPath(processObjectPath(s.uid)),

@@ -4,13 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "bus/object_path.hpp"
 #include "core/metrics.hpp"
 #include "core/process.hpp"
 
 namespace forever {
-
-// The object path of a process: /org/forever/Forever1/process/<escaped uid>.
-std::string processObjectPath(const std::string& uid);
 
 // Live figures for one process, filled by the metrics sampler.
 struct ProcessFigures {

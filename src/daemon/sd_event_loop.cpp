@@ -10,9 +10,22 @@
 #include <string>
 #include <system_error>
 
+#include "daemon/worker_pool.hpp"
+
 namespace forever {
 
 namespace {
+
+// An exception must not unwind through sd-event's C frames (that aborts, or
+// worse); report it loudly and keep the loop running.
+void callGuarded(const std::function<void()>& callback) {
+    try {
+        callback();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "<2>foreverd: internal error in an event handler: %s\n", e.what());
+        sd_journal_print(LOG_CRIT, "internal error in an event handler: %s", e.what());
+    }
+}
 
 // A source plus the callback it owns; unref on destruction cancels it.
 class SourceHandle : public EventLoop::Handle {
@@ -27,14 +40,7 @@ class SourceHandle : public EventLoop::Handle {
     void call() {
         // Copy first: the callback may destroy this handle.
         auto callback = callback_;
-        // An exception must not unwind through sd-event's C frames (that
-        // aborts, or worse); report it loudly and keep the loop running.
-        try {
-            callback();
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "<2>foreverd: internal error in an event handler: %s\n", e.what());
-            sd_journal_print(LOG_CRIT, "internal error in an event handler: %s", e.what());
-        }
+        callGuarded(callback);
     }
     static int dispatch(void* self) {
         static_cast<SourceHandle*>(self)->call();
@@ -59,6 +65,8 @@ SdEventLoop::SdEventLoop() {
 }
 
 SdEventLoop::~SdEventLoop() {
+    workersWatch_.reset();
+    workers_.reset();  // lets queued work (a log's last lines) finish, bounded
     sd_event_unref(event_);
 }
 
@@ -124,6 +132,45 @@ EventLoop::HandlePtr SdEventLoop::addUrgent(std::function<void()> run) {
     // first; at the normal one, a save made pending earlier would go first
     // and hold the restart back by a write and a rename.
     return addDefer(std::move(run), SD_EVENT_PRIORITY_IMPORTANT);
+}
+
+namespace {
+
+// What a runBlocking handle cancels: `done` is only touched on the loop.
+struct Completion {
+    std::function<void()> done;
+};
+
+class CompletionHandle : public EventLoop::Handle {
+  public:
+    explicit CompletionHandle(std::shared_ptr<Completion> c) : completion_(std::move(c)) {}
+    ~CompletionHandle() override { completion_->done = nullptr; }
+
+  private:
+    std::shared_ptr<Completion> completion_;
+};
+
+}  // namespace
+
+EventLoop::HandlePtr SdEventLoop::runBlocking(std::function<void()> work,
+                                              std::function<void()> done) {
+    if (!workers_) {
+        auto pool = std::make_unique<WorkerPool>();
+        WorkerPool* raw = pool.get();
+        workersWatch_ = addReadable(raw->completionFd(), [raw] {
+            for (auto& after : raw->takeCompletions()) {
+                callGuarded(after);
+            }
+        });
+        workers_ = std::move(pool);
+    }
+    auto completion = std::make_shared<Completion>(Completion{std::move(done)});
+    workers_->submit(std::move(work), [completion] {
+        if (auto done = completion->done) {  // a copy: it may cancel itself
+            done();
+        }
+    });
+    return std::make_unique<CompletionHandle>(std::move(completion));
 }
 
 EventLoop::HandlePtr SdEventLoop::addSignal(int sig, std::function<void()> received) {

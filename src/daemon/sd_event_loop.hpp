@@ -2,9 +2,13 @@
 
 #include <systemd/sd-event.h>
 
+#include <memory>
+
 #include "core/event_loop.hpp"
 
 namespace forever {
+
+class WorkerPool;
 
 // The daemon's one loop: core's EventLoop seam implemented on sd-event.
 class SdEventLoop : public EventLoop {
@@ -22,6 +26,8 @@ class SdEventLoop : public EventLoop {
     HandlePtr addWritable(int fd, std::function<void()> ready) override;
     HandlePtr addDeferred(std::function<void()> run) override;
     HandlePtr addUrgent(std::function<void()> run) override;
+    // On a WorkerPool made on first use (no threads until then).
+    HandlePtr runBlocking(std::function<void()> work, std::function<void()> done) override;
 
     // Called with sig delivered (it must be blocked in every thread).
     HandlePtr addSignal(int sig, std::function<void()> received);
@@ -33,6 +39,8 @@ class SdEventLoop : public EventLoop {
     HandlePtr addIo(int fd, uint32_t events, std::function<void()> ready);
     HandlePtr addDefer(std::function<void()> run, int64_t priority);
     sd_event* event_ = nullptr;
+    std::unique_ptr<WorkerPool> workers_;
+    HandlePtr workersWatch_;
 };
 
 }  // namespace forever

@@ -45,7 +45,17 @@ void ForeverService::replyWhenSaved(std::function<void()> reply) {
 void ForeverService::Start(sdbus::Result<sdbus::ObjectPath>&& result,
                            std::map<std::string, sdbus::Variant> spec) {
     guarded([&] {
-        Process& p = supervisor_.startPrepared(preparedSpec(spec));
+        ProcessSpec prepared = preparedSpec(spec);
+        groups().checkNames(prepared);
+        if (!prepared.restartAt.empty()) {
+            // systemd validates the calendar: the reply waits for its timer.
+            groups().startScheduled(
+                std::move(prepared),
+                [this](ProcessSpec spec) { return startProcess(std::move(spec)); },
+                std::move(result));
+            return;
+        }
+        Process& p = supervisor_.startPrepared(std::move(prepared));
         // sdbus::Result is move-only; std::function needs a copy.
         auto pending = std::make_shared<sdbus::Result<sdbus::ObjectPath>>(std::move(result));
         replyWhenSaved([pending, path = sdbus::ObjectPath(processObjectPath(p.spec.uid))] {
@@ -71,6 +81,12 @@ void ForeverService::StartMany(
                 for (int draw = 0; generated && uids.count(spec.uid) && draw < 100; ++draw) {
                     spec = preparedSpec(specs[i]);
                 }
+                if (!spec.restartAt.empty()) {
+                    // Its timer is systemd's to accept, one call each.
+                    throw sdbus::Error(dbus_errors::kInvalidArgument,
+                                       "restartAt is given to Start, not StartMany");
+                }
+                groups().checkNames(spec);
                 if (!uids.insert(spec.uid).second) {
                     throw sdbus::Error(dbus_errors::kAlreadyExists,
                                        fmt::format("uid '{}' is given twice", spec.uid));

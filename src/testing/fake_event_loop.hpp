@@ -2,9 +2,12 @@
 // The EventLoop seam driven by hand, for unit tests: a fake clock that only
 // moves when the test says so, timers that fire in deadline order as it
 // moves, deferred work that runs when the test asks, and fds that are
-// "ready" when the test fires them. Nothing here touches the OS.
+// "ready" when the test fires them. Nothing here touches the OS. Blocking
+// work waits until the test completes it, so a hung file is simply a job
+// the test does not complete yet.
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,6 +38,37 @@ class FakeEventLoop : public EventLoop {
     HandlePtr addUrgent(std::function<void()> run) override {
         return add(Kind::Urgent, {}, -1, std::move(run));
     }
+    HandlePtr runBlocking(std::function<void()> work, std::function<void()> done) override {
+        auto completion = std::make_shared<std::function<void()>>(std::move(done));
+        blocking_.push_back(Blocking{std::move(work), completion});
+        return std::make_unique<CancelDone>(std::move(completion));
+    }
+
+    // Runs the oldest blocking work, then its `done` (unless its handle is
+    // gone), then the pending work that adds. False when none is queued.
+    bool completeBlocking() {
+        if (blocking_.empty()) {
+            return false;
+        }
+        Blocking job = std::move(blocking_.front());
+        blocking_.pop_front();
+        job.work();
+        if (auto done = *job.done) {
+            done();
+        }
+        runPending();
+        return true;
+    }
+    // Completes blocking work, also what completions submit, up to `limit`
+    // jobs. Returns how many ran.
+    size_t completeAllBlocking(size_t limit = 10000) {
+        size_t ran = 0;
+        while (ran < limit && completeBlocking()) {
+            ++ran;
+        }
+        return ran;
+    }
+    size_t pendingBlocking() const { return blocking_.size(); }
 
     // Runs pending urgent work, then deferred work, until none is left
     // (work may add more, as on the real loop). Returns how many ran.
@@ -111,6 +145,19 @@ class FakeEventLoop : public EventLoop {
         uint64_t order;  // insertion order: equal deadlines fire first-in first
     };
 
+    struct Blocking {
+        std::function<void()> work;
+        std::shared_ptr<std::function<void()>> done;
+    };
+    class CancelDone : public Handle {
+      public:
+        explicit CancelDone(std::shared_ptr<std::function<void()>> done) : done_(std::move(done)) {}
+        ~CancelDone() override { *done_ = nullptr; }
+
+      private:
+        std::shared_ptr<std::function<void()>> done_;
+    };
+
     class FakeHandle : public Handle {
       public:
         FakeHandle(FakeEventLoop* loop, uint64_t id) : loop_(loop), id_(id) {}
@@ -169,6 +216,7 @@ class FakeEventLoop : public EventLoop {
     Time now_{std::chrono::hours(1000)};  // far from 0, so "now - x" stays positive
     uint64_t nextId_ = 0;
     std::map<uint64_t, Entry> entries_;
+    std::deque<Blocking> blocking_;
 };
 
 }  // namespace forever::test

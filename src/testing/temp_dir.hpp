@@ -5,6 +5,8 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <system_error>
 
@@ -30,5 +32,11 @@ struct TempDir {
     // A path inside, as the string the APIs under test take.
     std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
+
+// The whole content of a file the code under test wrote ("" if none).
+inline std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 }  // namespace forever::test

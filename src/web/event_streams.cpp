@@ -1,5 +1,6 @@
 #include "web/event_streams.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace forever::web {
@@ -15,8 +16,9 @@ std::string EventStreams::frame(const std::string& name, const std::string& data
     return "event: " + name + "\ndata: " + data + "\n\n";
 }
 
-MHD_Response* EventStreams::open(MHD_Connection* connection, std::string first) {
-    auto* client = new Client{this, connection, std::move(first)};
+MHD_Response* EventStreams::open(MHD_Connection* connection, std::string first,
+                                 std::string channel) {
+    auto* client = new Client{this, connection, std::move(first), std::move(channel)};
     MHD_Response* r = MHD_create_response_from_callback(
         MHD_SIZE_UNKNOWN, 16 * 1024, &EventStreams::read, client, &EventStreams::release);
     if (!r) {
@@ -41,11 +43,19 @@ void EventStreams::push(Client& c, const std::string& bytes) {
     }
 }
 
-void EventStreams::broadcast(const std::string& name, const std::string& data) {
+void EventStreams::send(const std::string& channel, const std::string& name,
+                        const std::string& data) {
     const std::string bytes = frame(name, data);
     for (Client* c : clients_) {
-        push(*c, bytes);
+        if (c->channel == channel) {
+            push(*c, bytes);
+        }
     }
+}
+
+size_t EventStreams::viewers(const std::string& channel) const {
+    return std::count_if(clients_.begin(), clients_.end(),
+                         [&](const Client* c) { return c->channel == channel; });
 }
 
 void EventStreams::keepAlive() {
@@ -73,10 +83,17 @@ ssize_t EventStreams::read(void* cls, uint64_t, char* buf, size_t max) {
 
 void EventStreams::release(void* cls) {
     auto* c = static_cast<Client*>(cls);
-    if (c->owner) {
-        c->owner->clients_.erase(c);
+    EventStreams* owner = c->owner;
+    const std::string channel = std::move(c->channel);
+    if (owner) {
+        owner->clients_.erase(c);
     }
     delete c;
+    if (owner) {
+        if (!channel.empty() && owner->channelClosed_ && owner->viewers(channel) == 0) {
+            owner->channelClosed_(channel);
+        }
+    }
 }
 
 }  // namespace forever::web

@@ -5,23 +5,13 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "bus/object_path.hpp"
+
 namespace forever::web {
 
 namespace {
 constexpr const char* kBusName = "org.forever.Forever1";
 constexpr const char* kProcessInterface = "org.forever.Forever1.Process";
-
-// As foreverd names it (daemon/process_properties.cpp, not linkable from
-// here: it is part of the daemon's executable).
-std::string processObjectPath(const std::string& uid) {
-    char* path = nullptr;
-    if (sd_bus_path_encode("/org/forever/Forever1/process", uid.c_str(), &path) < 0) {
-        throw std::bad_alloc();
-    }
-    std::string out(path);
-    std::free(path);
-    return out;
-}
 }  // namespace
 
 ForeverClient::ForeverClient(sdbus::IConnection& connection, std::function<void()> changed,

@@ -169,7 +169,7 @@ MHD_Result HttpServer::onAccess(void* self, MHD_Connection* c, const char* url, 
 MHD_Result HttpServer::queue(MHD_Connection* c, const HttpResponse& response) {
     MHD_Response* r = nullptr;
     if (response.eventStream && response.status == 200) {
-        r = streams_->open(c, response.body);
+        r = streams_->open(c, response.body, response.streamChannel);
     } else {
         r = MHD_create_response_from_buffer(
             response.body.size(), const_cast<char*>(response.body.data()), MHD_RESPMEM_MUST_COPY);

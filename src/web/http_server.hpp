@@ -32,7 +32,8 @@ struct HttpResponse {
     std::string contentType = "text/plain; charset=utf-8";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
-    bool eventStream = false;  // keep the connection as an SSE viewer
+    bool eventStream = false;   // keep the connection as an SSE viewer
+    std::string streamChannel;  // of EventStreams: "" is the dashboard's
 };
 
 class EventStreams;

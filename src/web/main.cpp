@@ -16,8 +16,8 @@
 #include "web/forever_client.hpp"
 #include "web/http_server.hpp"
 #include "web/web_app.hpp"
-#include "web/web_link.hpp"
 #include "web/web_options.hpp"
+#include "weblink/web_link.hpp"
 
 using namespace forever;
 using namespace forever::web;
@@ -145,6 +145,11 @@ int run(const WebOptions& options) {
     sd_notify(0, "STOPPING=1");
     sd_event_source_disable_unref(keepAliveTimer);
     sd_event_source_disable_unref(idleTimer);
+    // The app holds the server's event streams (its log followers unhook
+    // from them when destroyed): it must go first, not after the server as
+    // declaration order would have it (a use after free at idle exit,
+    // caught by ASan in test_web_socket_activation).
+    app.reset();
     return exitCode;
 }
 

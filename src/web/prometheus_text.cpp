@@ -51,8 +51,9 @@ std::string number(double v) {
     return fmt::format("{}", v);
 }
 
-// uid is unique; script says what runs. (No `instance`: Prometheus sets that
-// label to the scraped target and would rename ours to exported_instance.)
+// uid is unique (a copy of `-i N` is api-N); script says what runs. No
+// `instance`: Prometheus owns that label (the scraped target) and renames
+// ours to exported_instance; forever-web(8) says why and how to group copies.
 std::string labels(const cli::ProcessView& p) {
     return fmt::format("{{uid=\"{}\",script=\"{}\"}}", escapeLabel(p.uid), escapeLabel(p.script));
 }

@@ -70,7 +70,11 @@ unsigned lineCount(const std::optional<std::string>& n) {
 }  // namespace
 
 WebApp::WebApp(sd_event* event, ForeverClient& client, GuardPolicy policy, EventStreams& streams)
-    : event_(event), client_(client), policy_(std::move(policy)), streams_(streams) {
+    : event_(event),
+      client_(client),
+      policy_(std::move(policy)),
+      streams_(streams),
+      follow_(event, streams) {
     if (sd_event_add_time(event_, &refresh_, CLOCK_MONOTONIC, UINT64_MAX, 0, &WebApp::onRefresh,
                           this) < 0) {
         throw std::runtime_error("cannot add the refresh timer");
@@ -197,10 +201,16 @@ HttpResponse WebApp::logs(const cli::ProcessView& p, const HttpRequest& request)
     if (n == 0 || n > 10000) {
         return error(400, "n must be 1-10000");
     }
-    // One answer per request: a page that wants more asks again (a held-open
-    // follow would need its own watcher per viewer).
-    if (auto follow = request.param("follow"); follow && *follow != "0" && *follow != "false") {
-        return error(400, "follow is not supported: repeat the request");
+    const auto follow = request.param("follow");
+    const bool following = follow && *follow != "0" && *follow != "false";
+    if (following) {
+        // Watching first: a line written while the tail is read below is
+        // sent twice at worst, never lost.
+        try {
+            follow_.watch(p);
+        } catch (const std::runtime_error& e) {
+            return error(502, e.what());
+        }
     }
     json lines = json::array();
     std::string failure;
@@ -233,8 +243,16 @@ HttpResponse WebApp::logs(const cli::ProcessView& p, const HttpRequest& request)
     if (!ok) {
         return error(502, failure);
     }
-    return jsonResponse(
-        200, json{{"uid", p.uid}, {"source", file.empty() ? "journal" : file}, {"lines", lines}});
+    const json body{{"uid", p.uid}, {"source", file.empty() ? "journal" : file}, {"lines", lines}};
+    if (!following) {
+        return jsonResponse(200, body);
+    }
+    // The tail as one "lines" event, then each new line as a "line" event.
+    HttpResponse r{200, "text/event-stream",
+                   "retry: 2000\n\n" + EventStreams::frame("lines", body.dump())};
+    r.eventStream = true;
+    r.streamChannel = LogFollow::channel(p.uid);
+    return r;
 }
 
 HttpResponse WebApp::metrics(const HttpRequest& request) {

@@ -7,6 +7,7 @@
 
 #include "web/forever_client.hpp"
 #include "web/http_server.hpp"
+#include "web/log_follow.hpp"
 #include "web/request_guard.hpp"
 
 namespace forever::web {
@@ -40,6 +41,7 @@ class WebApp {
     ForeverClient& client_;
     GuardPolicy policy_;
     EventStreams& streams_;
+    LogFollow follow_;
     sd_event_source* refresh_ = nullptr;
     bool supervisorUp_ = true;
 };

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "web/listen_address.hpp"
+#include "weblink/listen_address.hpp"
 
 namespace forever::web {
 

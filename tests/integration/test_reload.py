@@ -29,6 +29,9 @@ def get(port, timeout=2):
         return int(r.read().decode().strip())
 
 
+MAX_PROBES = 50000
+
+
 class Prober:
     """Requests the port back to back, each on a new connection, from a
     thread: what answered (pids) and what failed (the errors)."""
@@ -41,7 +44,9 @@ class Prober:
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self):
-        while not self._stop.is_set():
+        for _ in range(MAX_PROBES):  # bounded even if a test hangs
+            if self._stop.is_set():
+                return
             try:
                 self.pids.append(get(self.port))
             except Exception as e:  # noqa: BLE001 - every failure is a finding

@@ -11,8 +11,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 
-from forever_harness import Env, Skip, ensure_sandbox, pid_alive, run, wait_for  # noqa: E402
-from user_manager import UserManager  # noqa: E402
+from forever_harness import Env, ensure_sandbox, pid_alive, run, wait_for  # noqa: E402
+from user_manager import UserManager, private_manager_with_forever  # noqa: E402
 
 ensure_sandbox()
 
@@ -35,18 +35,9 @@ def running(env):
     return {p['uid']: p for p in env.ctl_json('list') if p['state'] == 'running' and p['pid']}
 
 
-def manager(env):
-    um = UserManager(env)
-    um.__enter__()
-    if um.real:
-        raise Skip('the machine user manager is in use; these checks need a private one')
-    um.install_forever_units()
-    return um
-
-
 def test_start_readiness_introspection_and_cgroup():
     with Env(journal=True) as env:
-        um = manager(env)
+        um = private_manager_with_forever(env)
         um.systemctl('start', UNIT)  # returns once READY=1 arrived (Type=notify)
         assert um.active_state(UNIT) == 'active'
         # READY=1 is only sent once the name and objects exist: at this very
@@ -85,7 +76,7 @@ def test_dbus_activation_and_not_running_error():
         assert r.returncode == 3, r
         assert r.stderr.startswith('foreverctl: foreverd is not running') and \
             r.stderr.count('\n') == 1, r.stderr
-        um = manager(env)
+        um = private_manager_with_forever(env)
         assert um.active_state(UNIT) == 'inactive'
         r = env.ctl('list')  # activates org.forever.Forever1 → forever.service
         assert 'No forever processes running' in r.stdout
@@ -94,7 +85,7 @@ def test_dbus_activation_and_not_running_error():
 
 def test_kill9_daemon_every_app_back_exactly_once():
     with Env(journal=True) as env:
-        um = manager(env)
+        um = private_manager_with_forever(env)
         um.systemctl('start', UNIT)
         app = env.fixture('forever_app.js')
         for uid in ('a', 'b', 'c'):
@@ -118,7 +109,7 @@ def test_kill9_daemon_every_app_back_exactly_once():
 
 def test_stop_and_restart_the_unit():
     with Env(journal=True) as env:
-        um = manager(env)
+        um = private_manager_with_forever(env)
         um.systemctl('start', UNIT)
         got = env.path('signals.txt')
         env.ctl('start', '--uid', 'polite', env.fixture('signal_logger.js'), got)
@@ -140,7 +131,7 @@ def test_stop_and_restart_the_unit():
 
 def test_watchdog_kills_a_frozen_daemon():
     with Env(journal=True) as env:
-        um = manager(env)
+        um = private_manager_with_forever(env)
         os.makedirs(os.path.join(um.unit_dir, UNIT + '.d'), exist_ok=True)
         with open(os.path.join(um.unit_dir, UNIT + '.d', 'watchdog.conf'), 'w') as f:
             f.write('[Service]\nWatchdogSec=1\nTimeoutAbortSec=1\nRestartSec=100ms\n')

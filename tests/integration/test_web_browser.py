@@ -40,8 +40,19 @@ def browser(env):
 
 
 def cell(driver, uid, name):
-    from selenium.webdriver.common.by import By
-    return driver.find_element(By.CSS_SELECTOR, 'tr[data-uid="%s"] td.%s' % (uid, name)).text
+    # Read in one script call: the live table re-renders rows, so an element
+    # found by one WebDriver call can be stale by the next (.text).
+    return driver.execute_script(
+        'const c = document.querySelector(arguments[0]);'
+        'return c ? c.innerText.trim() : null;',
+        'tr[data-uid="%s"] td.%s' % (uid, name))
+
+
+def texts(driver, selector):
+    """innerText of every element matching selector, read in one call."""
+    return driver.execute_script(
+        'return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText);',
+        selector)
 
 
 def test_dashboard_live_in_chromium():
@@ -66,17 +77,25 @@ def test_dashboard_live_in_chromium():
                        timeout=20, what='api restarted')
         wait_for(lambda: cell(driver, 'api', 'pid') == str(new), timeout=10, interval=0.1,
                  what='the new pid on the page')
+        # api is selected (the first row): its log tail follows the journal,
+        # so the new run's first line shows up without a reload.
+        wait_for(lambda: 'started %d' % new in ''.join(texts(driver, '#log')),
+                 timeout=10, interval=0.1, what='the new run\'s line in the log tail')
 
         before = int(cell(driver, 'worker', 'restarts'))
         os.kill(first_pid(env, 'worker'), signal.SIGKILL)
         wait_for(lambda: int(cell(driver, 'worker', 'restarts')) > before, timeout=15,
                  interval=0.1, what='restart count updated live')
-        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, '#crashes li'), timeout=5,
-                 what='the crash listed')
+        wait_for(lambda: texts(driver, '#crashes li'), timeout=5, what='the crash listed')
+        crashes = texts(driver, '#crashes li')
+        # The kill is a crash; the Restart click was not.
+        assert any(' worker: killed by SIGKILL' in c for c in crashes), crashes
+        assert not any(' api:' in c for c in crashes), crashes
 
         def points(chart):
-            text = driver.find_element(By.CSS_SELECTOR, '#%s polyline' % chart) \
-                .get_attribute('points')
+            text = driver.execute_script(
+                'const p = document.querySelector(arguments[0]);'
+                'return p ? p.getAttribute("points") : null;', '#%s polyline' % chart)
             return len(text.split()) if text else 0
         wait_for(lambda: points('mem-chart') >= 2 and points('cpu-chart') >= 2, timeout=15,
                  interval=0.2, what='charts drawn')

@@ -4,6 +4,7 @@ foreign Host/Origin are refused, GET cannot act, oversized, malformed and
 slow requests get a 4xx or are cut off while other clients keep being
 served; the token file is 0600."""
 
+import json
 import os
 import socket
 import stat
@@ -12,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 
-from forever_harness import Env, ensure_sandbox, run, wait_for  # noqa: E402
+from forever_harness import Env, ensure_sandbox, free_port, run, wait_for  # noqa: E402
 from web_helpers import Web, first_pid  # noqa: E402
 
 ensure_sandbox()
@@ -121,6 +122,78 @@ def test_bad_input_is_refused_and_service_keeps_answering():
         assert web.proc.poll() is None, 'forever-web died'
         status, _, _ = web.request('GET', '/metrics')
         assert status == 200, status
+
+
+def test_foreverctl_web_prints_a_url_whose_token_acts():
+    with Env() as env:
+        env.start_daemon()
+        env.ctl('start', '--uid', 'app', env.fixture('forever_app.js'))
+        pid = wait_for(lambda: first_pid(env, 'app'), what='app running')
+        port = free_port()
+        # Before forever-web ever ran: foreverctl makes the token, and
+        # forever-web then uses that same one.
+        url = env.ctl('web', '127.0.0.1:%d' % port).stdout.strip()
+        prefix = 'http://127.0.0.1:%d/#token=' % port
+        assert url.startswith(prefix), url
+        token = url[len(prefix):]
+        web = Web(env, port=port)
+        assert web.token == token, (web.token, token)
+        assert env.ctl('web', '127.0.0.1:%d' % port).stdout.strip() == url
+        status, _, body = web.act('app', 'restart', token=token)
+        assert status == 200, (status, body)
+        wait_for(lambda: first_pid(env, 'app') not in (None, pid), what='new pid after restart')
+        # The default address is the socket unit's; --json says where the token is.
+        shown = json.loads(env.ctl('web', '--json').stdout)
+        assert shown['url'] == 'http://127.0.0.1:9615/#token=' + token, shown
+        assert shown['tokenFile'] == web.token_path, shown
+        # --open without xdg-open: one line, exit 1, after printing the URL.
+        r = env.ctl('web', '--open', '127.0.0.1:%d' % port, check=False,
+                    extra_env={'PATH': env.path('empty-path')})
+        assert r.returncode == 1 and r.stdout.strip() == url, (r.returncode, r.stdout)
+        assert len(r.stderr.strip().splitlines()) == 1 and 'xdg-open' in r.stderr, r.stderr
+        r = env.ctl('web', 'not-an-address', check=False)
+        assert r.returncode == 2, (r.returncode, r.stderr)
+
+
+def follow_log(web, uid, n=5):
+    """Events of logs?follow=1 until a "line" event ticks past the tail."""
+    def until(events):
+        return any(name == 'line' for name, _ in events[1:])
+    events = web.sse('/api/processes/%s/logs?n=%d&follow=1' % (uid, n), until)
+    assert events and events[0][0] == 'lines', events[:3]
+    tail = [line['message'] for line in json.loads(events[0][1])['lines']]
+    new = [json.loads(data)['message'] for name, data in events[1:] if name == 'line']
+    assert len(tail) <= n and new, (tail, new)
+    return tail, new
+
+
+def test_logs_follow_streams_new_lines_from_file_and_journal():
+    with Env(journal=True) as env:
+        env.start_daemon()
+        log = env.path('talker.log')
+        env.ctl('start', '--uid', 'filed', '-l', log, env.fixture('talker.js'), '2')
+        env.ctl('start', '--uid', 'journaled', env.fixture('talker.js'), '2')
+        wait_for(lambda: first_pid(env, 'filed') and first_pid(env, 'journaled'),
+                 what='apps running')
+        web = Web(env)
+        for uid in ('filed', 'journaled'):
+            wait_for(lambda: any('tick' in line['message'] for line in
+                                 web.get_json('/api/processes/%s/logs?n=3' % uid)['lines']),
+                     what='%s ticking' % uid)
+            t0 = time.monotonic()
+            tail, new = follow_log(web, uid)
+            print('%s: first followed line after %.0f ms' % (uid, (time.monotonic() - t0) * 1000))
+            ticks = [int(m.split()[-1]) for m in tail + new if m.startswith('tick ')]
+            assert ticks and all(m.startswith('tick ') for m in new), (tail, new)
+            assert max(ticks) > max(int(m.split()[-1]) for m in tail if m.startswith('tick ')), \
+                (tail, new)
+        # Two viewers share one watcher; both see lines, and when they have
+        # gone, the service still answers (the watcher went with them).
+        assert follow_log(web, 'filed')[1] and follow_log(web, 'filed')[1]
+        status, _, _ = web.request('GET', '/api/processes/filed/logs?n=0&follow=1')
+        assert status == 400, status
+        assert web.proc.poll() is None, 'forever-web died'
+        assert web.get_json('/api/processes')
 
 
 if __name__ == '__main__':

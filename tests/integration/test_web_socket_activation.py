@@ -10,9 +10,9 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 
-from forever_harness import (Env, Skip, ensure_sandbox, free_port, render_template, run,  # noqa: E402
+from forever_harness import (Env, ensure_sandbox, free_port, render_template, run,  # noqa: E402
                              source_path, wait_for)
-from user_manager import UserManager  # noqa: E402
+from user_manager import private_manager_with_forever  # noqa: E402
 from web_helpers import forever_web_binary  # noqa: E402
 
 ensure_sandbox()
@@ -30,11 +30,7 @@ def get(port, path):
 
 def test_socket_activation_and_idle_exit():
     with Env(journal=True) as env:
-        um = UserManager(env)
-        um.__enter__()
-        if um.real:
-            raise Skip('the machine user manager is in use; this needs a private one')
-        um.install_forever_units()
+        um = private_manager_with_forever(env)
         um.systemctl('start', 'forever.service')
         port = free_port()
         with open(source_path('units', 'forever-web.socket')) as f:
@@ -59,8 +55,13 @@ def test_socket_activation_and_idle_exit():
             raise
         assert status == 200 and b'forever_supervisor_up 1' in body, (status, body[:200])
         first = wait_for(lambda: um.main_pid('forever-web.service'), what='forever-web started')
-        wait_for(lambda: um.active_state('forever-web.service') == 'inactive', timeout=15,
-                 interval=0.2, what='idle exit')
+        try:
+            wait_for(lambda: um.active_state('forever-web.service') == 'inactive', timeout=15,
+                     interval=0.2, what='idle exit')
+        except AssertionError:
+            print(um.systemctl('status', 'forever-web.service', check=False).stdout)
+            print(env.run(['journalctl', '--no-pager', '-n', '40'], check=False).stdout)
+            raise
         status, _ = get(port, '/api/processes')
         assert status == 200
         second = wait_for(lambda: um.main_pid('forever-web.service'), what='started again')

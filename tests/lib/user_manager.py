@@ -485,3 +485,15 @@ class UserManager:
                 pass
         if self.installed:
             self.systemctl('daemon-reload', check=False)
+
+
+def private_manager_with_forever(env):
+    """A private user manager (entered; the Env's cleanup leaves it) with
+    forever's units installed; skips where only the machine's own manager
+    could be used, since these tests restart units and change its state."""
+    um = UserManager(env)
+    um.__enter__()
+    if um.real:
+        raise h.Skip('the machine user manager is in use; these checks need a private one')
+    um.install_forever_units()
+    return um

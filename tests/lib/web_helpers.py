@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import socket
+import time
 
 from forever_harness import free_port, wait_for
 
@@ -74,6 +75,39 @@ class Web:
                     break
                 out += chunk
             return out
+        finally:
+            s.close()
+
+    def sse(self, path, until, timeout=15):
+        """Reads the event stream at `path` until until(events) is true
+        (events: [(name, data)]) or `timeout` s pass; returns the events."""
+        s = socket.create_connection(('127.0.0.1', self.port), timeout=1)
+        deadline = time.monotonic() + timeout
+        events, buf = [], b''
+        try:
+            s.sendall(b'GET ' + path.encode() + b' HTTP/1.0\r\nHost: ' + self.host.encode() +
+                      b'\r\nAccept: text/event-stream\r\n\r\n')
+            while time.monotonic() < deadline and not until(events):
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    continue
+                if not chunk:
+                    break
+                buf += chunk
+                # HTTP/1.0: no chunked framing, the stream is the body as
+                # it is, "event: NAME\ndata: DATA\n\n" per event.
+                while b'\n\n' in buf:
+                    block, buf = buf.split(b'\n\n', 1)
+                    name = data = None
+                    for line in block.decode(errors='replace').split('\n'):
+                        if line.startswith('event: '):
+                            name = line[7:]
+                        elif line.startswith('data: '):
+                            data = line[6:]
+                    if name:
+                        events.append((name, data))
+            return events
         finally:
             s.close()
 

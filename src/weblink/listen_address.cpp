@@ -1,4 +1,4 @@
-#include "web/listen_address.hpp"
+#include "weblink/listen_address.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

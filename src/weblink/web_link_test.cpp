@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "testing/temp_dir.hpp"
-#include "web/web_link.hpp"
+#include "weblink/web_link.hpp"
 
 using namespace forever::web;
 

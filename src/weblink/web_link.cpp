@@ -1,4 +1,4 @@
-#include "web/web_link.hpp"
+#include "weblink/web_link.hpp"
 
 #include <fcntl.h>
 #include <sys/random.h>
@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "web/listen_address.hpp"
+#include "weblink/listen_address.hpp"
 
 namespace forever::web {
 
