@@ -5,6 +5,8 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -12,9 +14,11 @@
 #include <unistd.h>
 #include "core/pidfd.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <vector>
 
 namespace forever {
@@ -70,21 +74,11 @@ const char* stageText(int stage) {
     ::_exit(127);
 }
 
-int openOutput(OutputTarget target, int pipeWriteEnd, const std::string& ident, int priority,
-               int errorPipe) {
-    switch (target) {
-        case OutputTarget::Journal: {
-            int fd = sd_journal_stream_fd(ident.c_str(), priority, 0);
-            if (fd < 0) {
-                errno = -fd;
-                failInChild(errorPipe, kJournal);
-            }
-            return fd;
-        }
-        case OutputTarget::Pipe:
-            return pipeWriteEnd;
-        case OutputTarget::Null:
-            break;
+// The fd the child's stdout or stderr is taken from (its staging slot), or
+// /dev/null opened in the child for a silent app.
+int openOutput(int staged, int errorPipe) {
+    if (staged >= 0) {
+        return staged;
     }
     int fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -145,7 +139,7 @@ struct ExecPlan {
     // System mode: the owner's identity, looked up before fork.
     bool switchUser = false;
     gid_t runGid = 0;
-    std::string runUser;
+    std::vector<gid_t> runGroups;  // initgroups' list, which needs NSS (malloc)
 };
 
 ExecPlan::ExecPlan(const SpawnRequest& request) {
@@ -190,7 +184,13 @@ ExecPlan::ExecPlan(const SpawnRequest& request) {
             throw SpawnError(fmt::format("no user with uid {}", spec.runAsUid));
         }
         runGid = pw.pw_gid;
-        runUser = pw.pw_name;
+        int count = 32;
+        runGroups.resize(static_cast<size_t>(count));
+        while (::getgrouplist(pw.pw_name, runGid, runGroups.data(), &count) < 0) {
+            runGroups.resize(static_cast<size_t>(count) + 32);
+            count = static_cast<int>(runGroups.size());
+        }
+        runGroups.resize(static_cast<size_t>(count));
     }
 }
 
@@ -203,31 +203,99 @@ void makePipe(UniqueFd& r, UniqueFd& w) {
     w.reset(fds[1]);
 }
 
-// The child, between fork and exec: its own group, default signals, stdio,
-// the listen socket as fd 3, the owner's identity, the working directory.
-// A failure is written to `ep` as a ChildFailure and the child exits.
-[[noreturn]] void execChild(const SpawnRequest& request, const ExecPlan& plan, int ep, int outWrite,
-                            int errWrite) {
-    const ProcessSpec& spec = *request.spec;
+// The descriptors a child needs, staged by it into the low slots that
+// spawnSlots() reserves while it still shares the supervisor's descriptor
+// table (see spawnProcess).
+enum Slot { kErrorSlot, kOutSlot, kErrSlot, kListenSlot, kSlotCount };
+
+struct SpawnSlots {
+    int devNull = -1;
+    int fd[kSlotCount] = {-1, -1, -1, -1};
+    int end = 0;  // one past the highest slot: the child keeps [0, end)
+};
+
+// Low descriptors held open on /dev/null, reserved for staging: a child
+// copies only the descriptors below them, so a spawn costs the same with
+// 10 000 children as with one (a full copy of a table of 30 000 descriptors,
+// and closing each at exec, was most of a spawn at 1000 apps).
+const SpawnSlots& spawnSlots() {
+    static const SpawnSlots slots = [] {
+        SpawnSlots made;
+        made.devNull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        for (int& fd : made.fd) {
+            fd = made.devNull < 0 ? -1 : ::fcntl(made.devNull, F_DUPFD_CLOEXEC, 3);
+            made.end = std::max(made.end, fd + 1);
+        }
+        return made;
+    }();
+    return slots;
+}
+
+// The stack the child runs on until exec (it shares our memory).
+char* childStackTop() {
+    constexpr size_t kSize = 256 * 1024;
+    static char* top = [] {
+        void* base = ::mmap(nullptr, kSize, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        return base == MAP_FAILED ? nullptr : static_cast<char*>(base) + kSize;
+    }();
+    return top;
+}
+
+struct ChildArgs {
+    const SpawnRequest* request;
+    const ExecPlan* plan;
+    int source[kSlotCount];  // our descriptors, -1 where none
+};
+
+// The child, between clone and exec: its own descriptor table holding only
+// what it needs, its own group, default signals, stdio, the listen socket
+// as fd 3, the owner's identity, the working directory. It shares the
+// supervisor's memory until exec, so it only makes system calls on data
+// prepared before the clone. A failure is written to the error pipe as a
+// ChildFailure and the child exits.
+int execChild(void* argument) {
+    const auto& a = *static_cast<const ChildArgs*>(argument);
+    const ExecPlan& plan = *a.plan;
+    const SpawnSlots& slots = spawnSlots();
+    // Still in the supervisor's table (the parent thread is suspended; its
+    // other threads never use these reserved slots).
+    int staged[kSlotCount];
+    for (int i = 0; i < kSlotCount; ++i) {
+        staged[i] = -1;
+        if (a.source[i] >= 0) {
+            if (::dup3(a.source[i], slots.fd[i], O_CLOEXEC) < 0) {
+                failInChild(a.source[kErrorSlot], kStdio);
+            }
+            staged[i] = slots.fd[i];
+        }
+    }
+    // A table of our own with only the descriptors below the slots' end
+    // (older kernels: a copy of the whole table, closed at exec as before).
+    if (::close_range(static_cast<unsigned>(slots.end), ~0U, CLOSE_RANGE_UNSHARE) < 0 &&
+        ::unshare(CLONE_FILES) < 0) {
+        failInChild(a.source[kErrorSlot], kStdio);
+    }
+    const int ep = staged[kErrorSlot];
     ::setpgid(0, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int sig = 1; sig < NSIG; ++sig) {
         if (sig != SIGKILL && sig != SIGSTOP) {
             ::signal(sig, SIG_DFL);
         }
     }
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (in < 0) {
         failInChild(ep, kStdio);
     }
-    int out = openOutput(request.stdoutTo, outWrite, spec.uid, LOG_INFO, ep);
-    int err = openOutput(request.stderrTo, errWrite, spec.uid, LOG_ERR, ep);
-    // Move fds out of the 0..2 range first so dup2 cannot clobber one
+    int out = openOutput(staged[kOutSlot], ep);
+    int err = openOutput(staged[kErrSlot], ep);
+    // Move fds out of the 0..3 range first so dup2 cannot clobber one
     // with another.
     auto high = [ep](int fd) {
-        int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 4);
         if (moved < 0) {
             failInChild(ep, kStdio);
         }
@@ -236,7 +304,7 @@ void makePipe(UniqueFd& r, UniqueFd& w) {
     in = high(in);
     out = high(out);
     err = high(err);
-    int listen = request.listenFd >= 0 ? high(request.listenFd) : -1;
+    int listen = staged[kListenSlot] >= 0 ? high(staged[kListenSlot]) : -1;
     moveTo(in, 0, ep);
     moveTo(out, 1, ep);
     moveTo(err, 2, ep);
@@ -245,16 +313,15 @@ void makePipe(UniqueFd& r, UniqueFd& w) {
         writeDecimal(plan.listenPidDigits, ::getpid());
     }
     if (plan.switchUser &&
-        (::initgroups(plan.runUser.c_str(), plan.runGid) < 0 || ::setgid(plan.runGid) < 0 ||
-         ::setuid(static_cast<uid_t>(spec.runAsUid)) < 0)) {
+        (::setgroups(plan.runGroups.size(), plan.runGroups.data()) < 0 ||
+         ::setgid(plan.runGid) < 0 || ::setuid(static_cast<uid_t>(a.request->spec->runAsUid)) < 0)) {
         failInChild(ep, kUser);
     }
     if (::chdir(plan.cwd.c_str()) < 0) {
         failInChild(ep, kChdir);
     }
-    // Last: until exec the child still holds the supervisor's
-    // descriptors (close-on-exec), possibly above the old limit, and
-    // opening stdio under it would fail with EMFILE.
+    // Last: until exec the child still holds the supervisor's low
+    // descriptors (close-on-exec), possibly above the old limit.
     if (childFileLimit.rlim_cur != RLIM_INFINITY) {
         ::setrlimit(RLIMIT_NOFILE, &childFileLimit);
     }
@@ -299,37 +366,81 @@ UniqueFd pidfdOrKill(pid_t pid) {
     return UniqueFd(pidfd);
 }
 
+// The child's stdout or stderr: a pipe (its read end kept in `read`), a
+// journald stream opened here, or nothing (/dev/null, opened by the child).
+UniqueFd outputFor(OutputTarget target, const std::string& uid, int priority, UniqueFd& read) {
+    UniqueFd write;
+    switch (target) {
+        case OutputTarget::Pipe:
+            makePipe(read, write);
+            break;
+        case OutputTarget::Journal: {
+            int fd = sd_journal_stream_fd(uid.c_str(), priority, 0);
+            if (fd < 0) {
+                throw SpawnError(fmt::format("{} {}: {}", stageText(kJournal), uid,
+                                             std::strerror(-fd)));
+            }
+            write.reset(fd);
+            break;
+        }
+        case OutputTarget::Null:
+            break;
+    }
+    return write;
+}
+
 }  // namespace
 
 SpawnedProcess spawnProcess(const SpawnRequest& request) {
     const ExecPlan plan(request);
+    const SpawnSlots& slots = spawnSlots();
+    char* stack = childStackTop();
+    if (slots.devNull < 0 || slots.fd[kSlotCount - 1] < 0 || !stack) {
+        throw SpawnError(fmt::format("cannot prepare to spawn: {}", std::strerror(errno)));
+    }
 
     int errorPipe[2];
     if (::pipe2(errorPipe, O_CLOEXEC) < 0) {
         throw SpawnError(fmt::format("pipe: {}", std::strerror(errno)));
     }
     UniqueFd errorRead(errorPipe[0]), errorWrite(errorPipe[1]);
-    UniqueFd outRead, outWrite, errRead, errWrite;
-    if (request.stdoutTo == OutputTarget::Pipe) {
-        makePipe(outRead, outWrite);
-    }
-    if (request.stderrTo == OutputTarget::Pipe) {
-        makePipe(errRead, errWrite);
-    }
+    UniqueFd outRead, errRead;
+    UniqueFd outWrite = outputFor(request.stdoutTo, request.spec->uid, LOG_INFO, outRead);
+    UniqueFd errWrite = outputFor(request.stderrTo, request.spec->uid, LOG_ERR, errRead);
 
-    pid_t pid = ::fork();
-    if (pid < 0) {
-        throw SpawnError(fmt::format("fork: {}", std::strerror(errno)));
+    // clone(CLONE_VM | CLONE_VFORK), as posix_spawn does: no copy of our
+    // page tables (fork's cost grows with our memory), and we wait here
+    // until the child has exec'd or failed. CLONE_FILES: the child shares
+    // our descriptor table until it takes its own small one (execChild), as
+    // a copy costs every descriptor we hold, twice (copied, closed at exec). Every signal is blocked
+    // meanwhile, so no handler of ours runs on the child's stack.
+    ChildArgs args{&request, &plan,
+                   {errorWrite.get(), outWrite.get(), errWrite.get(), request.listenFd}};
+    sigset_t all, old;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = [&] {
+        static std::mutex stackInUse;
+        std::lock_guard lock(stackInUse);
+        return ::clone(execChild, stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &args);
+    }();
+    int cloneErrno = errno;
+    // The child staged its descriptors in our slots: /dev/null goes back in
+    // (else we would hold its pipes' write ends, and never see their EOF).
+    for (int fd : slots.fd) {
+        ::dup3(slots.devNull, fd, O_CLOEXEC);
     }
-    if (pid == 0) {
-        execChild(request, plan, errorWrite.get(), outWrite.get(), errWrite.get());
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    if (pid < 0) {
+        throw SpawnError(fmt::format("clone: {}", std::strerror(cloneErrno)));
     }
 
     errorWrite.reset();
     outWrite.reset();
     errWrite.reset();
     // setpgid in the parent too, so a signal to the group sent right after
-    // fork cannot miss the child.
+    // the spawn cannot miss the child (it has usually exec'd: then EACCES,
+    // and its own setpgid has been done).
     ::setpgid(pid, pid);
     awaitExec(pid, errorRead, request, plan);
 

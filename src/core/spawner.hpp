@@ -12,7 +12,7 @@ namespace forever {
 
 // Where a child's stdout/stderr go.
 enum class OutputTarget {
-    Journal,  // a journald stream opened in the child, tagged with the uid
+    Journal,  // a journald stream (opened by the supervisor), tagged with the uid
     Pipe,     // a pipe read by the supervisor (log files)
     Null,     // silent
 };
@@ -40,7 +40,7 @@ class SpawnError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// fork + exec in a new process group with a pidfd. The child gets exactly
+// clone(CLONE_VM|CLONE_VFORK) + exec in a new process group with a pidfd. The child gets exactly
 // spec.env (minus the daemon's NOTIFY_SOCKET/WATCHDOG_*/LISTEN_*), a default
 // signal mask and dispositions, stdin from /dev/null. exec failures (ENOENT,
 // EACCES, a bad working directory) come back as SpawnError, not as a child
