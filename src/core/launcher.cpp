@@ -103,6 +103,9 @@ Run Launcher::launch(Process& p) {
     SpawnRequest request;
     request.spec = &p.spec;
     request.extraEnv["FOREVER_UID"] = p.spec.uid;
+    if (!options_.lineage.empty()) {
+        request.extraEnv["FOREVER_SUPERVISOR"] = options_.lineage;
+    }
     if (!p.notify) {
         Process* raw = &p;
         try {

@@ -153,20 +153,40 @@ std::vector<pid_t> descendants(pid_t root, const std::filesystem::path& proc) {
     return descendantsIn(root, allProcesses(proc));
 }
 
+namespace {
+
+bool environHas(const std::string& text, const std::string& entry) {
+    // Whole entries only: "FOREVER_UID=web" must not match "...=web2".
+    std::string needle = entry + '\0';
+    return text.compare(0, needle.size(), needle) == 0 ||
+           text.find('\0' + needle) != std::string::npos;
+}
+
+std::string environOf(pid_t pid, const std::filesystem::path& proc) {
+    return readProcFile(proc / std::to_string(pid) / "environ").value_or("");
+}
+
+}  // namespace
+
 std::vector<pid_t> descendantsCarrying(pid_t root, const std::string& entry,
                                        const std::string& unless,
                                        const std::filesystem::path& proc) {
     std::vector<pid_t> out;
     for (pid_t pid : descendants(root, proc)) {
-        std::string text = readProcFile(proc / std::to_string(pid) / "environ").value_or("");
-        auto has = [&](const std::string& e) {
-            // Whole entries only: "FOREVER_UID=web" must not match "...=web2".
-            std::string needle = e + '\0';
-            return text.compare(0, needle.size(), needle) == 0 ||
-                   text.find('\0' + needle) != std::string::npos;
-        };
-        if (has(entry) && (unless.empty() || !has(unless))) {
+        std::string text = environOf(pid, proc);
+        if (environHas(text, entry) && (unless.empty() || !environHas(text, unless))) {
             out.push_back(pid);
+        }
+    }
+    return out;
+}
+
+std::vector<ProcStat> processesCarrying(const std::string& entry,
+                                        const std::filesystem::path& proc) {
+    std::vector<ProcStat> out;
+    for (const auto& st : allProcesses(proc)) {
+        if (environHas(environOf(st.pid, proc), entry)) {
+            out.push_back(st);
         }
     }
     return out;

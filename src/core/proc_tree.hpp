@@ -47,6 +47,10 @@ std::vector<pid_t> descendantsCarrying(pid_t root, const std::string& entry,
                                        const std::string& unless = {},
                                        const std::filesystem::path& proc = "/proc");
 
+// Every process (that we may read) whose environment holds `entry`.
+std::vector<ProcStat> processesCarrying(const std::string& entry,
+                                        const std::filesystem::path& proc = "/proc");
+
 std::vector<pid_t> processGroupMembers(pid_t pgid, const std::filesystem::path& proc = "/proc");
 
 }  // namespace forever

@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include "core/proc_tree.hpp"
 #include "core/supervisor.hpp"
 
 namespace forever {
@@ -56,6 +59,7 @@ std::vector<std::string> Supervisor::restore(const json& processes) {
     for (const auto& entry : processes) {
         killLeftovers(entry);
     }
+    sweepUnrecorded();
     for (const auto& entry : processes) {
         if (auto problem = restoreRecord(entry)) {
             problems.push_back(std::move(*problem));
@@ -78,6 +82,25 @@ void Supervisor::killLeftovers(const json& entry) {
             killPlan_.killLeftover(entry[pidKey].get<pid_t>(), entry[startKey].get<uint64_t>());
         }
     }
+}
+
+size_t Supervisor::sweepUnrecorded() {
+    // A predecessor killed between a spawn and the durable record of it
+    // (in the middle of a bulk start) left children no record names: found
+    // by the mark every child carries, and stopped, so that what the
+    // successor restores runs once and nothing runs unsupervised. Their
+    // starts were never answered.
+    if (options_.lineage.empty()) {
+        return 0;
+    }
+    size_t swept = 0;
+    for (const auto& st : processesCarrying("FOREVER_SUPERVISOR=" + options_.lineage)) {
+        if (st.pid != ::getpid()) {
+            killPlan_.killLeftover(st.pid, st.startTimeTicks);
+            ++swept;
+        }
+    }
+    return swept;
 }
 
 std::optional<std::string> Supervisor::restoreRecord(const json& entry) {

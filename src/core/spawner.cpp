@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 #include <grp.h>
 #include <pwd.h>
-#include <signal.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -312,9 +312,9 @@ int execChild(void* argument) {
         moveTo(listen, 3, ep);
         writeDecimal(plan.listenPidDigits, ::getpid());
     }
-    if (plan.switchUser &&
-        (::setgroups(plan.runGroups.size(), plan.runGroups.data()) < 0 ||
-         ::setgid(plan.runGid) < 0 || ::setuid(static_cast<uid_t>(a.request->spec->runAsUid)) < 0)) {
+    if (plan.switchUser && (::setgroups(plan.runGroups.size(), plan.runGroups.data()) < 0 ||
+                            ::setgid(plan.runGid) < 0 ||
+                            ::setuid(static_cast<uid_t>(a.request->spec->runAsUid)) < 0)) {
         failInChild(ep, kUser);
     }
     if (::chdir(plan.cwd.c_str()) < 0) {
@@ -377,8 +377,8 @@ UniqueFd outputFor(OutputTarget target, const std::string& uid, int priority, Un
         case OutputTarget::Journal: {
             int fd = sd_journal_stream_fd(uid.c_str(), priority, 0);
             if (fd < 0) {
-                throw SpawnError(fmt::format("{} {}: {}", stageText(kJournal), uid,
-                                             std::strerror(-fd)));
+                throw SpawnError(
+                    fmt::format("{} {}: {}", stageText(kJournal), uid, std::strerror(-fd)));
             }
             write.reset(fd);
             break;
@@ -412,10 +412,10 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
     // page tables (fork's cost grows with our memory), and we wait here
     // until the child has exec'd or failed. CLONE_FILES: the child shares
     // our descriptor table until it takes its own small one (execChild), as
-    // a copy costs every descriptor we hold, twice (copied, closed at exec). Every signal is blocked
-    // meanwhile, so no handler of ours runs on the child's stack.
-    ChildArgs args{&request, &plan,
-                   {errorWrite.get(), outWrite.get(), errWrite.get(), request.listenFd}};
+    // a copy costs every descriptor we hold, twice (copied, closed at exec). Every signal is
+    // blocked meanwhile, so no handler of ours runs on the child's stack.
+    ChildArgs args{
+        &request, &plan, {errorWrite.get(), outWrite.get(), errWrite.get(), request.listenFd}};
     sigset_t all, old;
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &old);

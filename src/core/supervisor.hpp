@@ -110,6 +110,9 @@ class Supervisor {
     // kill -9'd predecessor left) for every record first, then restoreRecord
     // (the message when it could not be restored).
     void killLeftovers(const nlohmann::json& record);
+    // Then stops every other process carrying our lineage mark (children
+    // spawned but not yet recorded when the predecessor died); how many.
+    size_t sweepUnrecorded();
     std::optional<std::string> restoreRecord(const nlohmann::json& record);
 
     const std::vector<std::unique_ptr<Process>>& processes() const;

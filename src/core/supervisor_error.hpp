@@ -22,6 +22,11 @@ struct SupervisorOptions {
     std::filesystem::path defaultLogDir;
     // Whether children's output goes to journald by default.
     bool journal = true;
+    // Set as FOREVER_SUPERVISOR in every child's environment: the same for
+    // a foreverd and its successors (the daemon uses its state directory),
+    // different between independent ones. sweepUnrecorded() finds by it the
+    // children a kill -9'd predecessor spawned but had not yet recorded.
+    std::string lineage;
 };
 
 }  // namespace forever

@@ -188,6 +188,7 @@ int run(const Options& options) {
     SupervisorOptions supervisorOptions;
     supervisorOptions.defaultLogDir = options.logDir;
     supervisorOptions.journal = journal;
+    supervisorOptions.lineage = options.stateDir.string();
     Supervisor* supervisorPtr = nullptr;
     bool halting = false;
 
@@ -282,6 +283,12 @@ int run(const Options& options) {
     // All leftovers before any start: group members share one --listen port.
     for (const auto& [key, record] : saved.records) {
         supervisor.killLeftovers(record);
+    }
+    if (size_t swept = supervisor.sweepUnrecorded()) {
+        events.daemonMessage(LOG_WARNING,
+                             fmt::format("stopped {} process(es) a previous foreverd had started "
+                                         "but not yet recorded when it died",
+                                         swept));
     }
     for (const auto& [key, record] : saved.records) {
         if (auto problem = supervisor.restoreRecord(record)) {

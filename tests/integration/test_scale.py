@@ -144,10 +144,15 @@ def test_kill9_during_bulk_start_successor_runs_each_reported_app_once():
                                              configs[len(reported) // chunk]])
                 return False
             wait_for(next_chunk, timeout=600, interval=0.01, what='half the apps reported')
-            # A further StartMany is under way when the kill comes.
+            # A further StartMany is under way when the kill comes: some of
+            # its children spawned, none of them reported (nor, unless the
+            # batch was quick, recorded): the successor must find them.
+            first = len(reported)
             starter['proc'] = env.popen([os.environ['FOREVERCTL'], 'start',
-                                         configs[len(reported) // chunk]])
-            time.sleep(0.05)
+                                         configs[first // chunk]])
+            in_flight = {'a%05d' % i for i in range(first, first + chunk)}
+            wait_for(lambda: in_flight & set(live_by_marker()), timeout=60, interval=0.002,
+                     what='the in-flight StartMany spawning')
             d.kill9()
             starter['proc'].wait(60)
             before = live_by_marker()
