@@ -152,9 +152,9 @@ const std::map<std::string, Reader>& readers() {
                          fmt::format("'{}' has an invalid variable name '{}'", k, name));
                  }
                  if (value.is_string()) {
-                     s.env[name] = value.get<std::string>();
+                     s.env.set(name, value.get<std::string>());
                  } else if (value.is_number() || value.is_boolean()) {
-                     s.env[name] = value.dump();  // forever.json users write PORT: 3000
+                     s.env.set(name, value.dump());  // forever.json users write PORT: 3000
                  } else {
                      throw SpecError(fmt::format("'{}.{}' must be a string or number", k, name));
                  }
@@ -335,7 +335,7 @@ json specToJson(const ProcessSpec& s) {
         {"nodeArgs", s.nodeArgs},
         {"sourceDir", s.sourceDir},
         {"workingDir", s.workingDir},
-        {"env", s.env},
+        {"env", s.env.toMap()},
         {"logFile", s.logFile},
         {"outFile", s.outFile},
         {"errFile", s.errFile},

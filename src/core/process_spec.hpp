@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/shared_environment.hpp"
+
 namespace forever {
 
 using Millis = std::chrono::milliseconds;
@@ -29,7 +31,7 @@ struct ProcessSpec {
     std::vector<std::string> nodeArgs;  // to the interpreter, before the script
     std::string sourceDir;
     std::string workingDir;
-    std::map<std::string, std::string> env;  // the child's whole environment
+    SharedEnvironment env;  // the child's whole environment
 
     std::string logFile;  // combined stdout+stderr
     std::string outFile;

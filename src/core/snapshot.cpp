@@ -14,16 +14,11 @@ namespace forever {
 using nlohmann::json;
 
 std::string Supervisor::renderedRecord(const Process& p) const {
-    // Runs on every change of a process, so it is text assembled from
-    // parts: the spec, which never changes after the start, is rendered once
-    // (starting 1000 processes took 115 s when every save converted and
-    // serialized every spec again).
-    auto cached = specJsonCache_.find(&p);
-    if (cached == specJsonCache_.end()) {
-        cached = specJsonCache_.emplace(&p, specToJson(p.spec).dump()).first;
-    }
+    // Rendered anew each time: a record is rendered once per change of its
+    // own process (the state journal), so keeping every spec's text (3-4 KB
+    // with the caller's environment) cost more memory than it saved time.
     std::string out = "{\"spec\": ";
-    out += cached->second;
+    out += specToJson(p.spec).dump();
     out += fmt::format(", \"state\": {}, \"restarts\": {}", json(toString(p.state)).dump(),
                        p.restarts);
     if (p.alive() && p.run.pidStartTime) {

@@ -149,9 +149,10 @@ ExecPlan::ExecPlan(const SpawnRequest& request) {
         argv.push_back(a.data());
     }
     argv.push_back(nullptr);
-    for (const auto& [name, value] : spec.env) {
+    for (const auto& entry : spec.env.entries()) {
+        std::string name(SharedEnvironment::split(entry).first);
         if (!isSupervisorOnlyVariable(name) && !request.extraEnv.count(name)) {
-            envStrings.push_back(name + "=" + value);
+            envStrings.push_back(*entry);
         }
     }
     for (const auto& [name, value] : request.extraEnv) {

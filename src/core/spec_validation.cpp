@@ -16,12 +16,11 @@ bool isExecutable(const std::string& path) {
            ::access(path.c_str(), X_OK) == 0;
 }
 
-bool resolvesInPath(const std::string& command, const std::map<std::string, std::string>& env) {
+bool resolvesInPath(const std::string& command, const SharedEnvironment& env) {
     if (command.find('/') != std::string::npos) {
         return isExecutable(command);
     }
-    auto it = env.find("PATH");
-    std::string path = it != env.end() ? it->second : "/usr/local/bin:/usr/bin:/bin";
+    std::string path(env.find("PATH").value_or("/usr/local/bin:/usr/bin:/bin"));
     size_t start = 0;
     while (start <= path.size()) {
         size_t end = path.find(':', start);

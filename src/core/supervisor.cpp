@@ -227,7 +227,6 @@ void Supervisor::finish(Process& p) {
 }
 
 void Supervisor::remove(Process& p) {
-    specJsonCache_.erase(&p);  // before its address can be reused
     p.timer.reset();
     p.pending = Process::Pending::None;
     p.state = ProcState::Stopped;

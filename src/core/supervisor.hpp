@@ -169,8 +169,6 @@ class Supervisor {
     LogFiles logFiles_;
     Launcher launcher_;
     AppHealth health_;
-    // specToJson(spec).dump() of each process; dropped in remove().
-    mutable std::map<const Process*, std::string> specJsonCache_;
     Done haltDone_;
     PidFiles pidFiles_{loop_};  // written off the loop
 };

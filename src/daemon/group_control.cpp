@@ -82,7 +82,7 @@ void GroupControl::scale(
     for (unsigned i : plan.add) {
         ProcessSpec spec = model->spec;
         spec.uid = memberUid(group, i);
-        spec.env["FOREVER_INSTANCE"] = std::to_string(i);
+        spec.env.set("FOREVER_INSTANCE", std::to_string(i));
         checkNames(spec);
         startNow(std::move(spec));  // a failure throws; the members started so far stay
         started.push_back(memberUid(group, i));
