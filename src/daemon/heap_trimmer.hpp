@@ -7,9 +7,11 @@
 namespace forever {
 
 // glibc keeps the heap that 1000 apps grew after they are gone (foreverd
-// stayed at 34 MB after stopall, 6 MB idle); this gives it back once the
-// table has halved since it was last this large, and a second later, so a
-// whole stopall ends in one malloc_trim, not 1000.
+// stayed at 34 MB after stopall, 6 MB idle), and the holes a bulk start's
+// transient data left between the apps' objects; this gives them back once
+// the table has halved since it was last this large, or grown by half since
+// the last trim, and a second later, so a whole stopall or bulk start ends
+// in one malloc_trim, not 1000.
 class HeapTrimmer {
   public:
     explicit HeapTrimmer(EventLoop& loop) : loop_(loop) {}
@@ -20,8 +22,11 @@ class HeapTrimmer {
     void removed(size_t tableSize);
 
   private:
+    void trimSoon();
+
     EventLoop& loop_;
     size_t highWater_ = 0;
+    size_t trimmedAt_ = 0;  // the table's size at the last trim
     EventLoop::HandlePtr pending_;
 };
 
