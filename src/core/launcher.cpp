@@ -60,10 +60,12 @@ UniqueFd Launcher::listenSocketFor(const ProcessSpec& spec, const ProcessTable& 
 void Launcher::chooseOutput(const Process& p, SpawnRequest& request) const {
     const ProcessSpec& s = p.spec;
     bool files = !s.outFile.empty() || !s.errFile.empty() || !s.logFile.empty();
-    if (files || !options_.journal) {
+    if (files || (!options_.journal && !s.silent)) {
         request.stdoutTo = OutputTarget::Pipe;
         request.stderrTo = OutputTarget::Pipe;
     } else if (s.silent) {
+        // Without journald too: two pipes drained into nothing were two
+        // descriptors and two loop sources per app.
         request.stdoutTo = OutputTarget::Null;
         request.stderrTo = OutputTarget::Null;
     } else {
@@ -106,20 +108,22 @@ Run Launcher::launch(Process& p) {
     if (!options_.lineage.empty()) {
         request.extraEnv["FOREVER_SUPERVISOR"] = options_.lineage;
     }
-    if (!p.notify) {
-        Process* raw = &p;
+    if (!notify_) {
+        // One socket for every app, as systemd has one for every unit: the
+        // kernel-checked sender pid says whose message it is. A socket per
+        // app was a descriptor and a loop source each, and 10 000 apps must
+        // fit in one process's descriptor limit.
+        static unsigned sockets = 0;
         try {
-            p.notify = std::make_unique<NotifySocket>(
-                loop_, fmt::format("forever/{}/{}", ::getpid(), ++notifyCounter_),
-                [this, raw](pid_t sender, const NotifyFields& f) {
-                    callbacks_.notified(*raw, sender, f);
-                });
+            notify_ = std::make_unique<NotifySocket>(
+                loop_, fmt::format("forever/{}/{}", ::getpid(), ++sockets),
+                [this](pid_t sender, const NotifyFields& f) { callbacks_.notified(sender, f); });
         } catch (const std::system_error& e) {
             callbacks_.logError(p, fmt::format("no NOTIFY_SOCKET: {}", e.what()));
         }
     }
-    if (p.notify) {
-        request.extraEnv["NOTIFY_SOCKET"] = p.notify->address();
+    if (notify_) {
+        request.extraEnv["NOTIFY_SOCKET"] = notify_->address();
     }
     if (p.spec.watchdogSec > 0) {
         request.extraEnv["WATCHDOG_USEC"] = std::to_string(uint64_t{p.spec.watchdogSec} * 1000000);

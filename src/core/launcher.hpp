@@ -29,8 +29,9 @@ class Launcher {
     struct Callbacks {
         // Output of `p` has nowhere to go (a log file failed to open...).
         std::function<void(Process& p, const std::string& message)> logError;
-        // A message on the notify socket of `p`.
-        std::function<void(Process& p, pid_t sender, const NotifyFields& fields)> notified;
+        // A message on the notify socket, from `sender` (whose app is the
+        // Supervisor's to find).
+        std::function<void(pid_t sender, const NotifyFields& fields)> notified;
         // A run's pidfd turned readable: some child exited.
         std::function<void()> childExited;
     };
@@ -62,7 +63,7 @@ class Launcher {
     const SupervisorOptions& options_;
     Callbacks callbacks_;
     std::vector<std::unique_ptr<OutputCapture>> draining_;  // pipes still held by orphans
-    unsigned notifyCounter_ = 0;
+    std::unique_ptr<NotifySocket> notify_;                  // made at the first launch
 };
 
 }  // namespace forever

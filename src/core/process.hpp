@@ -70,8 +70,6 @@ struct Process {
     UniqueFd listenSocket;                 // spec.listen, bound once for every run
     pid_t lastPid = 0;                     // the pid of the last run that ended, for exit reports
     std::unique_ptr<FileWatcher> watcher;  // watch mode
-    // The sd_notify protocol with the app: its socket (shared by the runs).
-    std::unique_ptr<NotifySocket> notify;
     EventLoop::HandlePtr watchdogTimer;
     // HTTP health checks of the current run.
     EventLoop::HandlePtr healthTimer;

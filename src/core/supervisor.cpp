@@ -28,10 +28,39 @@ Supervisor::Supervisor(EventLoop& loop, ProcessControl& control, SupervisorOptio
           loop, control, logFiles_, options_,
           {.logError = [this](Process& p,
                               const std::string& message) { emit(Kind::LogError, p, message); },
-           .notified = [this](Process& p, pid_t sender,
-                              const NotifyFields& f) { health_.onNotify(p, sender, f); },
+           .notified =
+               [this](pid_t sender, const NotifyFields& f) {
+                   if (Process* p = processOfSender(sender)) {
+                       health_.onNotify(*p, sender, f);
+                   }
+               },
            .childExited = [this] { reapChildren(); }}),
       health_(loop, killPlan_, healthReports()) {}
+
+Process* Supervisor::processOfSender(pid_t sender) {
+    auto known = [this](pid_t pid) {
+        Process* p = table_.findByPid(pid);
+        return p ? p : table_.findByIncomingPid(pid);
+    };
+    if (Process* p = known(sender)) {
+        return p;
+    }
+    auto st = control_.stat(sender);
+    if (!st) {
+        return nullptr;
+    }
+    if (Process* p = known(st->pgid)) {
+        return p;  // runs lead their own process group
+    }
+    // Up the parents, bounded: a pid cycle in a torn /proc read ends it.
+    for (int depth = 0; depth < 64 && st && st->ppid > 1; ++depth) {
+        if (Process* p = known(st->ppid)) {
+            return p;
+        }
+        st = control_.stat(st->ppid);
+    }
+    return nullptr;
+}
 
 AppHealth::Reports Supervisor::healthReports() {
     return {

@@ -91,6 +91,10 @@ class Supervisor {
 
     // Reaps every exited child; call on SIGCHLD.
     void reapChildren();
+    // The app an sd_notify message's sender speaks for: a run's pid, a
+    // member of its process group, or a descendant that left the group (as
+    // systemd's NotifyAccess=all); nullptr for a stranger.
+    Process* processOfSender(pid_t sender);
     // A sample of p's memory (its tree's RSS): over maxMemory, `warn` is
     // told why and p is restarted.
     void memorySampled(Process& p, uint64_t rssBytes,
