@@ -119,11 +119,14 @@ def write_config(path, child, n, first=0):
 
 
 def raise_limits(n):
-    for res, need in ((resource.RLIMIT_NOFILE, 4 * n + 1024),
+    # foreverd holds one descriptor per silent app (its pidfd); the soft
+    # limit is raised as far as the hard one allows (raising that needs
+    # CAP_SYS_RESOURCE, which a container may not have).
+    for res, need in ((resource.RLIMIT_NOFILE, 2 * n + 1024),
                       (resource.RLIMIT_NPROC, 2 * n + 4096)):
         soft, hard = resource.getrlimit(res)
-        if hard != resource.RLIM_INFINITY and hard < need:
-            hard = need
+        if hard != resource.RLIM_INFINITY:
+            need = min(need, hard)
         if soft != resource.RLIM_INFINITY and soft < need:
             resource.setrlimit(res, (need, hard))
 

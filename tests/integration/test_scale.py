@@ -63,15 +63,17 @@ def live_by_marker():
 
 
 def raise_limits(n):
-    """Room for n children: descriptors for foreverd (about four per child)
-    and processes; only up to what is needed, restored afterwards."""
+    """Room for n children: descriptors for foreverd (one per silent child,
+    its pidfd, and a few of its own) and processes; only up to what is
+    needed and the hard limit allows (raising that needs CAP_SYS_RESOURCE),
+    restored afterwards."""
     saved = {}
-    for res, need in ((resource.RLIMIT_NOFILE, 4 * n + 1024),
+    for res, need in ((resource.RLIMIT_NOFILE, 2 * n + 1024),
                       (resource.RLIMIT_NPROC, 2 * n + 4096)):
         soft, hard = resource.getrlimit(res)
         saved[res] = (soft, hard)
-        if hard != resource.RLIM_INFINITY and hard < need:
-            hard = need
+        if hard != resource.RLIM_INFINITY:
+            need = min(need, hard)
         if soft != resource.RLIM_INFINITY and soft < need:
             resource.setrlimit(res, (need, hard))
     return saved
