@@ -44,13 +44,18 @@ std::error_code makePrivateDir(const std::filesystem::path& dir) {
 }
 
 std::error_code replaceFileDurably(const std::filesystem::path& file, std::string_view text) {
+    return replaceFileDurably(file, [text](int fd) { return writeAll(fd, text); });
+}
+
+std::error_code replaceFileDurably(const std::filesystem::path& file,
+                                   const std::function<std::error_code(int fd)>& fill) {
     const auto tmp = file.string() + ".tmp";
     auto writeTmp = [&]() -> std::error_code {
         UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
         if (!fd) {
             return lastError();
         }
-        if (auto werr = writeAll(fd.get(), text)) {
+        if (auto werr = fill(fd.get())) {
             return werr;
         }
         if (::fsync(fd.get()) != 0) {

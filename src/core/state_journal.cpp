@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <ctime>
 #include <fstream>
+#include <iterator>
 
 #include "core/crc32.hpp"
 #include "core/durable_file.hpp"
@@ -24,34 +25,40 @@ std::error_code lastError() {
     return {errno, std::generic_category()};
 }
 
+// A compaction copies the live records through a buffer of this size, not
+// a string of the whole file (6 MB at 1000 apps: records hold environments).
+constexpr size_t kChunk = 256 * 1024;
+
+// Appends the line of `body` to `text`; returns the line's checksum.
+uint32_t appendLine(std::string& text, std::string_view body) {
+    const uint32_t crc = crc32(body);
+    fmt::format_to(std::back_inserter(text), "{:08x} {}\n", crc, body);
+    return crc;
+}
+
 std::string encodeLine(std::string_view body) {
-    return fmt::format("{:08x} {}\n", crc32(body), body);
+    std::string line;
+    appendLine(line, body);
+    return line;
 }
 
-std::string putLine(const std::string& key, const std::string& value) {
-    return encodeLine(fmt::format(R"({{"k":{},"v":{}}})", json(key).dump(), value));
+std::string putBody(const std::string& key, const std::string& value) {
+    return fmt::format(R"({{"k":{},"v":{}}})", json(key).dump(), value);
 }
 
-std::string eraseLine(const std::string& key) {
-    return encodeLine(fmt::format(R"({{"k":{},"d":1}})", json(key).dump()));
+std::string eraseBody(const std::string& key) {
+    return fmt::format(R"({{"k":{},"d":1}})", json(key).dump());
 }
 
 std::string commitLine(size_t records) {
     return encodeLine(fmt::format(R"({{"c":{}}})", records));
 }
 
-// One line of the file: its place, and its JSON when the checksum held.
-struct Line {
-    size_t begin = 0;
-    size_t end = 0;  // past the '\n'
-    std::optional<json> doc;
-};
-
-std::optional<json> decode(std::string_view line) {
+// The checksum a line (without its '\n') starts with, if it has one.
+std::optional<uint32_t> storedCrc(std::string_view line) {
     if (line.size() < 10 || line[8] != ' ') {
         return std::nullopt;
     }
-    const auto body = line.substr(9);
     uint32_t stored = 0;
     for (char c : line.substr(0, 8)) {
         int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
@@ -60,7 +67,31 @@ std::optional<json> decode(std::string_view line) {
         }
         stored = stored << 4 | static_cast<uint32_t>(digit);
     }
-    if (stored != crc32(body)) {
+    return stored;
+}
+
+// Whether `line` (its '\n' included) is still the line of checksum `crc`
+// that was written: the file could have been changed by someone else since.
+bool isLineOf(std::string_view line, uint32_t crc) {
+    if (line.empty() || line.back() != '\n') {
+        return false;
+    }
+    line.remove_suffix(1);
+    return storedCrc(line) == crc && crc32(line.substr(9)) == crc;
+}
+
+// One line of the file: its place, and its JSON when the checksum held.
+struct Line {
+    size_t begin = 0;
+    size_t end = 0;  // past the '\n'
+    uint32_t crc = 0;
+    std::optional<json> doc;
+};
+
+std::optional<json> decode(std::string_view line) {
+    const auto stored = storedCrc(line);
+    const auto body = line.substr(std::min<size_t>(9, line.size()));
+    if (!stored || *stored != crc32(body)) {
         return std::nullopt;
     }
     auto doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -81,7 +112,11 @@ std::vector<Line> splitLines(const std::string& text) {
             line.end = text.size();  // no newline: the write was cut short
         } else {
             line.end = nl + 1;
-            line.doc = decode(std::string_view(text).substr(at, nl - at));
+            const auto view = std::string_view(text).substr(at, nl - at);
+            line.doc = decode(view);
+            if (line.doc) {
+                line.crc = *storedCrc(view);
+            }
         }
         lines.push_back(std::move(line));
         at = line.end;
@@ -97,6 +132,66 @@ std::string timestampedAside(const std::filesystem::path& file) {
     return file.string() + ".corrupt-" + std::to_string(static_cast<long long>(std::time(nullptr)));
 }
 
+class JournalCategory : public std::error_category {
+  public:
+    const char* name() const noexcept override { return "state journal"; }
+    std::string message(int) const override {
+        return "a live record is no longer in the journal as it was written (the file was "
+               "changed by something else); not rewritten, so as to lose no record";
+    }
+};
+
+std::error_code recordChanged() {
+    static const JournalCategory category;
+    return {1, category};
+}
+
+// The file a compaction writes, a chunk at a time: it is the size of every
+// live record, too big to be built in memory first.
+class ChunkedWriter {
+  public:
+    explicit ChunkedWriter(int fd) : fd_(fd) { buffer_.reserve(kChunk); }
+    uint64_t size() const { return written_ + buffer_.size(); }
+    std::error_code add(std::string_view text) {
+        buffer_ += text;
+        return flushIfFull();
+    }
+    // Appends `n` bytes read at `offset` of `from`, not yet written: `copied`
+    // shows them, to be checked before the next add() or flush().
+    std::error_code copy(int from, uint64_t offset, size_t n, std::string_view& copied) {
+        const size_t start = buffer_.size();
+        buffer_.resize(start + n);
+        for (size_t done = 0; done < n;) {
+            ssize_t got = ::pread(from, buffer_.data() + start + done, n - done,
+                                  static_cast<off_t>(offset + done));
+            if (got < 0 && errno == EINTR) {
+                continue;
+            }
+            if (got < 0) {
+                return lastError();
+            }
+            if (got == 0) {
+                return recordChanged();  // the file is shorter than what we wrote
+            }
+            done += static_cast<size_t>(got);
+        }
+        copied = std::string_view(buffer_).substr(start);
+        return {};
+    }
+    std::error_code flushIfFull() { return buffer_.size() >= kChunk ? flush() : std::error_code{}; }
+    std::error_code flush() {
+        auto ec = writeAll(fd_, buffer_);
+        written_ += buffer_.size();
+        buffer_.clear();
+        return ec;
+    }
+
+  private:
+    int fd_;
+    uint64_t written_ = 0;
+    std::string buffer_;
+};
+
 }  // namespace
 
 StateJournal::StateJournal(std::filesystem::path dir)
@@ -107,26 +202,29 @@ bool StateJournal::exists() const {
     return std::filesystem::exists(file_, ec);
 }
 
-void StateJournal::apply(const std::string& key, std::optional<std::string> line) {
+void StateJournal::apply(const std::string& key, std::optional<Live> line) {
     auto it = live_.find(key);
     if (it != live_.end()) {
-        liveBytes_ -= it->second.line.size();
+        liveBytes_ -= it->second.length;
         if (!line) {
             live_.erase(it);
             return;
         }
-        it->second.line = std::move(*line);
-        liveBytes_ += it->second.line.size();
+        line->order = it->second.order;
+        liveBytes_ += line->length;
+        it->second = std::move(*line);
         return;
     }
     if (line) {
-        liveBytes_ += line->size();
-        live_.emplace(key, Live{nextOrder_++, std::move(*line)});
+        liveBytes_ += line->length;
+        line->order = nextOrder_++;
+        live_.emplace(key, std::move(*line));
     }
 }
 
 JournalContents StateJournal::open() {
     JournalContents out;
+    fd_.reset();  // the live records are about to be places in file_ as it is now
     live_.clear();
     liveBytes_ = 0;
     nextOrder_ = 0;
@@ -159,7 +257,7 @@ JournalContents StateJournal::open() {
     }
     // Records become live only at their commit; invalid lines before the
     // last commit are corruption (reported), after it a crash's torn tail.
-    std::vector<std::pair<std::string, std::optional<std::string>>> pending;
+    std::vector<std::pair<std::string, std::optional<Live>>> pending;
     std::vector<size_t> corrupt;
     for (size_t i = 1; i <= lastCommit; ++i) {
         const auto& line = lines[i];
@@ -180,9 +278,12 @@ JournalContents StateJournal::open() {
             corrupt.push_back(i + 1);
             continue;
         }
-        std::optional<std::string> kept;
+        std::optional<Live> kept;
         if (doc.contains("v")) {
-            kept = text.substr(line.begin, line.end - line.begin);
+            kept.emplace();
+            kept->offset = line.begin;
+            kept->length = static_cast<uint32_t>(line.end - line.begin);
+            kept->crc = line.crc;
         }
         pending.emplace_back(key->get<std::string>(), std::move(kept));
     }
@@ -200,8 +301,8 @@ JournalContents StateJournal::open() {
     std::sort(ordered.begin(), ordered.end(),
               [](auto* a, auto* b) { return a->second.order < b->second.order; });
     for (const auto* entry : ordered) {
-        const auto& line = entry->second.line;
-        auto doc = json::parse(std::string_view(line).substr(9));
+        const auto& live = entry->second;
+        auto doc = json::parse(std::string_view(text).substr(live.offset + 9, live.length - 9));
         out.records.emplace_back(entry->first, std::move(doc["v"]));
     }
     fileBytes_ = goodEnd;
@@ -234,30 +335,63 @@ JournalContents StateJournal::open() {
 }
 
 std::error_code StateJournal::openForAppend() {
-    fd_.reset(::open(file_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+    // Readable too: a compaction reads the live records back through it.
+    fd_.reset(::open(file_.c_str(), O_RDWR | O_APPEND | O_CLOEXEC));
     return fd_ ? std::error_code{} : lastError();
 }
 
 std::error_code StateJournal::append(const std::vector<JournalChange>& batch) {
+    struct Put {
+        size_t at;  // in `text`
+        uint32_t length;
+        uint32_t crc;
+    };
+    std::vector<std::optional<Put>> puts;
+    puts.reserve(batch.size());
     std::string text;
     for (const auto& change : batch) {
-        auto line = change.value ? putLine(change.key, *change.value) : eraseLine(change.key);
-        text += line;
-        apply(change.key,
-              change.value ? std::optional<std::string>(std::move(line)) : std::nullopt);
+        const size_t at = text.size();
+        if (change.value) {
+            const uint32_t crc = appendLine(text, putBody(change.key, *change.value));
+            puts.push_back(Put{at, static_cast<uint32_t>(text.size() - at), crc});
+        } else {
+            appendLine(text, eraseBody(change.key));
+            puts.push_back(std::nullopt);
+        }
     }
+    // The records are live whether or not the batch reached the file; when
+    // it did not, they keep their text for the compaction that repairs it.
+    auto applyBatch = [&](bool durable) {
+        for (size_t i = 0; i < batch.size(); ++i) {
+            std::optional<Live> live;
+            if (const auto& put = puts[i]) {
+                live.emplace();
+                live->length = put->length;
+                live->crc = put->crc;
+                if (durable) {
+                    live->offset = fileBytes_ + put->at;
+                } else {
+                    live->text = text.substr(put->at, put->length);
+                }
+            }
+            apply(batch[i].key, std::move(live));
+        }
+    };
     if (broken_ || !fd_) {
+        applyBatch(false);
         return compact();
     }
     text += commitLine(batch.size());
-    if (auto ec = writeAll(fd_.get(), text)) {
+    auto ec = writeAll(fd_.get(), text);
+    if (!ec && ::fdatasync(fd_.get()) != 0) {
+        ec = lastError();
+    }
+    if (ec) {
         broken_ = true;
+        applyBatch(false);
         return ec;
     }
-    if (::fdatasync(fd_.get()) != 0) {
-        broken_ = true;
-        return lastError();
-    }
+    applyBatch(true);
     fileBytes_ += text.size();
     if (fileBytes_ > kMinCompactBytes && fileBytes_ > 2 * liveBytes_) {
         return compact();
@@ -266,29 +400,92 @@ std::error_code StateJournal::append(const std::vector<JournalChange>& batch) {
 }
 
 std::error_code StateJournal::compact() {
-    std::vector<const Live*> ordered;
+    std::vector<Live*> ordered;
     ordered.reserve(live_.size());
-    for (const auto& [key, live] : live_) {
+    for (auto& [key, live] : live_) {
         ordered.push_back(&live);
     }
     std::sort(ordered.begin(), ordered.end(),
               [](const Live* a, const Live* b) { return a->order < b->order; });
-    std::string text = encodeLine(kHeader);
-    text.reserve(liveBytes_ + 64);
-    for (const Live* live : ordered) {
-        text += live->line;
-    }
-    text += commitLine(ordered.size());
     if (auto ec = makePrivateDir(dir_)) {
         broken_ = true;
         return ec;
     }
-    if (auto ec = replaceFileDurably(file_, text)) {
+    // fd_, when open, is file_: otherwise (a compaction from open(), or after
+    // one whose reopening failed) file_ is opened to read the records back.
+    UniqueFd reopened;
+    int from = fd_.get();
+    if (!fd_ &&
+        std::any_of(ordered.begin(), ordered.end(), [](const Live* live) { return !live->text; })) {
+        reopened.reset(::open(file_.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!reopened) {
+            auto ec = lastError();
+            broken_ = true;
+            return ec;
+        }
+        from = reopened.get();
+    }
+    // Where each line goes in the new file; taken only once it replaced
+    // file_, since until then the old places are the valid ones.
+    std::vector<uint64_t> moved(ordered.size());
+    uint64_t newSize = 0;
+    auto fill = [&](int fd) -> std::error_code {
+        ChunkedWriter out(fd);
+        if (auto ec = out.add(encodeLine(kHeader))) {
+            return ec;
+        }
+        for (size_t i = 0; i < ordered.size();) {
+            if (ordered[i]->text) {
+                moved[i] = out.size();
+                if (auto ec = out.add(*ordered[i]->text)) {
+                    return ec;
+                }
+                ++i;
+                continue;
+            }
+            // Lines written one after another (by one batch, or by the last
+            // compaction: most of them) are read back with one pread.
+            size_t end = i + 1;
+            size_t runBytes = ordered[i]->length;
+            while (end < ordered.size() && !ordered[end]->text &&
+                   ordered[end]->offset == ordered[end - 1]->offset + ordered[end - 1]->length &&
+                   runBytes + ordered[end]->length <= kChunk) {
+                runBytes += ordered[end]->length;
+                ++end;
+            }
+            const uint64_t runAt = out.size();
+            std::string_view run;
+            if (auto ec = out.copy(from, ordered[i]->offset, runBytes, run)) {
+                return ec;
+            }
+            for (size_t at = 0; i < end; ++i) {
+                const Live& live = *ordered[i];
+                if (!isLineOf(run.substr(at, live.length), live.crc)) {
+                    return recordChanged();
+                }
+                moved[i] = runAt + at;
+                at += live.length;
+            }
+            if (auto ec = out.flushIfFull()) {
+                return ec;
+            }
+        }
+        if (auto ec = out.add(commitLine(ordered.size()))) {
+            return ec;
+        }
+        newSize = out.size();
+        return out.flush();
+    };
+    if (auto ec = replaceFileDurably(file_, fill)) {
         broken_ = true;
         return ec;
     }
+    for (size_t i = 0; i < ordered.size(); ++i) {
+        ordered[i]->offset = moved[i];
+        ordered[i]->text.reset();
+    }
     broken_ = false;
-    fileBytes_ = text.size();
+    fileBytes_ = newSize;
     return openForAppend();
 }
 
@@ -297,7 +494,11 @@ std::error_code StateJournal::replaceAll(const std::vector<JournalChange>& recor
     liveBytes_ = 0;
     for (const auto& change : records) {
         if (change.value) {
-            apply(change.key, putLine(change.key, *change.value));
+            Live live;
+            live.text.emplace();
+            live.crc = appendLine(*live.text, putBody(change.key, *change.value));
+            live.length = static_cast<uint32_t>(live.text->size());
+            apply(change.key, std::move(live));
         }
     }
     return compact();

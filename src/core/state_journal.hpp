@@ -72,11 +72,22 @@ class StateJournal {
     static constexpr uint64_t kMinCompactBytes = 64 * 1024;
 
   private:
+    // A live record is where its line is in file_, not the line: records
+    // hold an app's environment (kilobytes), and a foreverd of 10 000 apps
+    // would otherwise keep a copy of the whole file in memory. The line is
+    // read back (and its checksum checked) only when a compaction copies it.
     struct Live {
-        uint64_t order;    // first written: the order the table is restored in
-        std::string line;  // the encoded record, as a compaction writes it
+        uint64_t order = 0;   // first written: the order the table is restored in
+        uint64_t offset = 0;  // of the line in file_, when it is durably there
+        uint32_t length = 0;  // of the line, its '\n' included
+        uint32_t crc = 0;     // of its body: what is read back must match it
+        // The line itself, only while it is not durably in file_ (its append
+        // failed): the next compaction writes it from here.
+        std::optional<std::string> text;
     };
-    void apply(const std::string& key, std::optional<std::string> line);
+    // Makes `line` the record of `key` (none: erases it); its order is kept
+    // if the key is live, the next one otherwise.
+    void apply(const std::string& key, std::optional<Live> line);
     std::error_code openForAppend();
 
     std::filesystem::path dir_;

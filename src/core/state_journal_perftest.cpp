@@ -54,6 +54,29 @@ double journal(const fs::path& dir, int changes, int perBatch) {
     return msSince(start);
 }
 
+// A compaction (what the journal costs once it has grown past twice its
+// live records): the time to rewrite a table of `table` records, `rounds`
+// times, the records read back from the file.
+double compaction(const fs::path& dir, int table, int rounds) {
+    fs::remove_all(dir);
+    StateJournal j(dir);
+    j.open();
+    std::vector<JournalChange> batch;
+    for (int i = 0; i < table; ++i) {
+        batch.push_back({"app" + std::to_string(i), record(i)});
+    }
+    if (auto ec = j.append(batch)) {
+        fmt::print(stderr, "journal: {}\n", ec.message());
+    }
+    auto start = Clock::now();
+    for (int i = 0; i < rounds; ++i) {
+        if (auto ec = j.compact()) {
+            fmt::print(stderr, "compaction: {}\n", ec.message());
+        }
+    }
+    return msSince(start) / rounds;
+}
+
 // One file per process: every tmp written, one syncfs() (the data before
 // any rename), the renames, a second syncfs() (the renames themselves).
 double filePerProcess(const fs::path& dir, int changes) {
@@ -102,6 +125,9 @@ int main(int argc, char** argv) {
     }
     fmt::print("journal, 100 changes one batch each (one fdatasync each): {:.1f} ms\n",
                journal(dir, 100, 1));
+    for (int n : {1000, 10000}) {
+        fmt::print("journal, compaction of {} records: {:.1f} ms\n", n, compaction(dir, n, 10));
+    }
     fmt::print("whole table of 1000 rewritten, 100 changes: {:.1f} ms\n",
                wholeTable(dir, 1000, 100));
     fs::remove_all(dir);
