@@ -75,9 +75,19 @@ class JsonScanner {
             ++i_;
         }
     }
-    Position here() const {
-        auto [line, col] = lineColumn(t_, i_);
-        return {line, col};
+    Position here() {
+        // From the last position asked for, not from the start of the text:
+        // the scanner only moves forward, and counting from the start made a
+        // 10 000-app config take minutes (quadratic in its size).
+        for (; seen_ < i_ && seen_ < t_.size(); ++seen_) {
+            if (t_[seen_] == '\n') {
+                ++line_;
+                column_ = 1;
+            } else {
+                ++column_;
+            }
+        }
+        return {line_, column_};
     }
     std::string string() {
         size_t start = i_++;
@@ -133,6 +143,9 @@ class JsonScanner {
     const std::string& t_;
     SourceMap& map_;
     size_t i_ = 0;
+    size_t seen_ = 0;  // here() has counted lines up to this offset
+    size_t line_ = 1;
+    size_t column_ = 1;
 };
 
 json tomlToJson(const toml::node& node, const std::string& pointer, SourceMap& map,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <unordered_map>
 
 #include "cli/bus_client.hpp"
 #include "cli/config_file.hpp"
@@ -114,8 +115,15 @@ json startAll(BusClient& client, bool systemBus, const std::vector<json>& specs,
     json started = json::array();
     if (!paths.empty()) {
         auto all = listProcesses(client);
+        // By path, indexed: a search of the list per app was quadratic.
+        std::unordered_map<std::string_view, const ProcessView*> byPath;
+        byPath.reserve(all.size());
+        for (const auto& p : all) {
+            byPath.emplace(p.path, &p);
+        }
         for (const auto& path : paths) {
-            printStarted(findByPath(all, path), path, out, &started);
+            auto found = byPath.find(path);
+            printStarted(found == byPath.end() ? nullptr : found->second, path, out, &started);
         }
     }
     if (!failures.empty()) {

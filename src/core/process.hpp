@@ -63,6 +63,7 @@ struct Run {
 // current run. Owned by the Supervisor; the daemon reads it.
 struct Process {
     ProcessSpec spec;
+    size_t tableIndex = 0;  // its place in the ProcessTable, kept there
     ProcState state = ProcState::Waiting;
     std::string reason;  // why it is not running, for Failed/Exited
 

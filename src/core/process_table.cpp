@@ -7,7 +7,12 @@
 
 namespace forever {
 
+// Indexed by uid and by place, since both are asked for per app in bulk
+// (a start checks the uid is free, List gives every row its index): a scan
+// of the table each time made starting and listing 10 000 apps quadratic.
 Process& ProcessTable::add(std::unique_ptr<Process> process) {
+    process->tableIndex = entries_.size();
+    byUid_[process->spec.uid] = process.get();
     entries_.push_back(std::move(process));
     return *entries_.back();
 }
@@ -15,17 +20,20 @@ Process& ProcessTable::add(std::unique_ptr<Process> process) {
 void ProcessTable::erase(const Process& process) {
     size_t index = indexOf(process);
     if (index < entries_.size()) {
+        if (auto found = byUid_.find(process.spec.uid);
+            found != byUid_.end() && found->second == &process) {
+            byUid_.erase(found);
+        }
         entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(index));
+        for (size_t i = index; i < entries_.size(); ++i) {
+            entries_[i]->tableIndex = i;
+        }
     }
 }
 
 Process* ProcessTable::findByUid(const std::string& uid) const {
-    for (const auto& p : entries_) {
-        if (p->spec.uid == uid) {
-            return p.get();
-        }
-    }
-    return nullptr;
+    auto found = byUid_.find(uid);
+    return found == byUid_.end() ? nullptr : found->second;
 }
 
 Process* ProcessTable::findByPid(pid_t pid) const {
@@ -53,12 +61,8 @@ Process* ProcessTable::findByIncomingPid(pid_t pid) const {
 }
 
 size_t ProcessTable::indexOf(const Process& process) const {
-    for (size_t i = 0; i < entries_.size(); ++i) {
-        if (entries_[i].get() == &process) {
-            return i;
-        }
-    }
-    return entries_.size();
+    size_t i = process.tableIndex;
+    return i < entries_.size() && entries_[i].get() == &process ? i : entries_.size();
 }
 
 size_t ProcessTable::runningCount() const {

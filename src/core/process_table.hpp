@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/process.hpp"
@@ -41,6 +42,7 @@ class ProcessTable {
 
   private:
     Entries entries_;
+    std::unordered_map<std::string, Process*> byUid_;
 };
 
 }  // namespace forever
