@@ -64,6 +64,7 @@ struct Run {
 struct Process {
     ProcessSpec spec;
     size_t tableIndex = 0;  // its place in the ProcessTable, kept there
+    pid_t indexedPid = 0;   // its key in the ProcessTable's pid index
     ProcState state = ProcState::Waiting;
     std::string reason;  // why it is not running, for Failed/Exited
 

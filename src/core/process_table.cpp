@@ -7,11 +7,15 @@
 
 namespace forever {
 
-// Indexed by uid and by place, since both are asked for per app in bulk
-// (a start checks the uid is free, List gives every row its index): a scan
-// of the table each time made starting and listing 10 000 apps quadratic.
+// Indexed by uid, place and pid, since each is asked for per app in bulk
+// (a start checks the uid is free, List gives every row its index, every
+// reap finds its process): a scan of the table each time made starting,
+// listing and stopping 10 000 apps quadratic.
 Process& ProcessTable::add(std::unique_ptr<Process> process) {
     process->tableIndex = entries_.size();
+    if (firstStale_ == entries_.size()) {
+        ++firstStale_;
+    }
     byUid_[process->spec.uid] = process.get();
     entries_.push_back(std::move(process));
     return *entries_.back();
@@ -19,16 +23,20 @@ Process& ProcessTable::add(std::unique_ptr<Process> process) {
 
 void ProcessTable::erase(const Process& process) {
     size_t index = indexOf(process);
-    if (index < entries_.size()) {
-        if (auto found = byUid_.find(process.spec.uid);
-            found != byUid_.end() && found->second == &process) {
-            byUid_.erase(found);
-        }
-        entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(index));
-        for (size_t i = index; i < entries_.size(); ++i) {
-            entries_[i]->tableIndex = i;
-        }
+    if (index >= entries_.size()) {
+        return;
     }
+    if (auto found = byUid_.find(process.spec.uid);
+        found != byUid_.end() && found->second == &process) {
+        byUid_.erase(found);
+    }
+    if (auto found = byPid_.find(process.indexedPid);
+        found != byPid_.end() && found->second == &process) {
+        byPid_.erase(found);
+    }
+    std::erase(reloading_, &process);
+    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(index));
+    firstStale_ = std::min(firstStale_, index);
 }
 
 Process* ProcessTable::findByUid(const std::string& uid) const {
@@ -36,12 +44,30 @@ Process* ProcessTable::findByUid(const std::string& uid) const {
     return found == byUid_.end() ? nullptr : found->second;
 }
 
+void ProcessTable::runBegan(Process& p) const {
+    if (p.indexedPid == p.run.pid) {
+        return;
+    }
+    if (auto found = byPid_.find(p.indexedPid); found != byPid_.end() && found->second == &p) {
+        byPid_.erase(found);
+    }
+    p.indexedPid = p.run.pid;
+    if (p.run.pid > 0) {
+        byPid_[p.run.pid] = &p;
+    }
+}
+
 Process* ProcessTable::findByPid(pid_t pid) const {
     if (pid <= 0) {
         return nullptr;
     }
+    if (auto found = byPid_.find(pid); found != byPid_.end() && found->second->run.pid == pid) {
+        return found->second;
+    }
+    // Not indexed (a run begun where no hint was given): the scan, once.
     for (const auto& p : entries_) {
         if (p->run.pid == pid) {
+            runBegan(*p);
             return p.get();
         }
     }
@@ -52,9 +78,9 @@ Process* ProcessTable::findByIncomingPid(pid_t pid) const {
     if (pid <= 0) {
         return nullptr;
     }
-    for (const auto& p : entries_) {
+    for (Process* p : reloading_) {
         if (p->incoming && p->incoming->pid == pid) {
-            return p.get();
+            return p;
         }
     }
     return nullptr;
@@ -62,6 +88,13 @@ Process* ProcessTable::findByIncomingPid(pid_t pid) const {
 
 size_t ProcessTable::indexOf(const Process& process) const {
     size_t i = process.tableIndex;
+    if (i < firstStale_ && i < entries_.size() && entries_[i].get() == &process) {
+        return i;
+    }
+    for (; firstStale_ < entries_.size(); ++firstStale_) {
+        entries_[firstStale_]->tableIndex = firstStale_;
+    }
+    i = process.tableIndex;
     return i < entries_.size() && entries_[i].get() == &process ? i : entries_.size();
 }
 

@@ -30,6 +30,14 @@ class ProcessTable {
     Process* findByPid(pid_t pid) const;
     // The process whose reload's incoming run has `pid`.
     Process* findByIncomingPid(pid_t pid) const;
+
+    // Hints that keep the lookups by pid O(1) at every reap: `p` has a new
+    // current run (its pid is indexed; a lookup never trusts the index
+    // without checking the run, and falls back to a scan), and a reload of
+    // `p` began or ended (only reloading processes have incoming runs).
+    void runBegan(Process& p) const;
+    void reloadBegan(Process& p) { reloading_.push_back(&p); }
+    void reloadEnded(Process& p) { std::erase(reloading_, &p); }
     // Its position, or size() when it is not in the table.
     size_t indexOf(const Process& process) const;
     size_t runningCount() const;
@@ -43,6 +51,13 @@ class ProcessTable {
   private:
     Entries entries_;
     std::unordered_map<std::string, Process*> byUid_;
+    // pid -> process, at most one key per process (Process::indexedPid).
+    mutable std::unordered_map<pid_t, Process*> byPid_;
+    std::vector<Process*> reloading_;
+    // Entries from here on may have a stale tableIndex: an erase moves the
+    // later ones down, and renumbering them at each erase made stopping
+    // 10 000 apps quadratic; indexOf renumbers when asked.
+    mutable size_t firstStale_ = 0;
 };
 
 }  // namespace forever

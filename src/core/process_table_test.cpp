@@ -25,6 +25,7 @@ TEST_CASE("finds a process by uid, by pid and by the pid of a reload's incoming 
     Process& b = addProcess(table, "bbbb", "/srv/b.js", 200);
     b.incoming = std::make_unique<Run>();
     b.incoming->pid = 300;
+    table.reloadBegan(b);
 
     CHECK(table.findByUid("aaaa") == &a);
     CHECK(table.findByUid("zzzz") == nullptr);
@@ -33,6 +34,27 @@ TEST_CASE("finds a process by uid, by pid and by the pid of a reload's incoming 
     CHECK(table.findByPid(0) == nullptr);    // a stopped process has pid 0
     CHECK(table.findByIncomingPid(300) == &b);
     CHECK(table.findByIncomingPid(100) == nullptr);
+    table.reloadEnded(b);
+    CHECK(table.findByIncomingPid(300) == nullptr);
+}
+
+TEST_CASE("the pid index follows runs, and never answers for a stale pid") {
+    ProcessTable table;
+    Process& a = addProcess(table, "aaaa", "/srv/a.js", 100);
+    Process& b = addProcess(table, "bbbb", "/srv/b.js", 200);
+    table.runBegan(a);
+    CHECK(table.findByPid(100) == &a);
+    CHECK(table.findByPid(200) == &b);  // never hinted: found by the scan
+    a.run.pid = 0;                      // its run ended
+    CHECK(table.findByPid(100) == nullptr);
+    a.run.pid = 101;  // a new run, hinted
+    table.runBegan(a);
+    CHECK(table.findByPid(101) == &a);
+    b.run.pid = 100;  // the old pid, reused by another app's run (no hint)
+    CHECK(table.findByPid(100) == &b);
+    table.erase(b);  // its index entry goes with it
+    CHECK(table.findByPid(100) == nullptr);
+    CHECK(table.findByPid(101) == &a);
 }
 
 TEST_CASE("indexes move down when a process leaves; runningCount counts live runs") {
@@ -46,6 +68,30 @@ TEST_CASE("indexes move down when a process leaves; runningCount counts live run
     CHECK(table.size() == 2);
     CHECK(table.indexOf(c) == 1);
     CHECK(table.runningCount() == 1);
+}
+
+TEST_CASE("indexes stay right through many erases and adds in a row") {
+    ProcessTable table;
+    std::vector<Process*> all;
+    for (int i = 0; i < 50; ++i) {
+        all.push_back(&addProcess(table, "p" + std::to_string(i), "/srv/x.js"));
+    }
+    // Erase every third without asking for an index in between, then add.
+    std::vector<Process*> kept;
+    for (size_t i = 0; i < all.size(); ++i) {
+        if (i % 3 == 0) {
+            table.erase(*all[i]);
+        } else {
+            kept.push_back(all[i]);
+        }
+    }
+    kept.push_back(&addProcess(table, "late", "/srv/y.js"));
+    for (size_t i = 0; i < kept.size(); ++i) {
+        CHECK(table.indexOf(*kept[i]) == i);
+        CHECK(table.entries()[i].get() == kept[i]);
+    }
+    CHECK(table.findByUid("p3") == nullptr);
+    CHECK(table.findByUid("p4") == kept[2]);
 }
 
 TEST_CASE("resolves targets by index, uid and script") {

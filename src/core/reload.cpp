@@ -33,6 +33,7 @@ void Supervisor::reload(Process& p, Outcome done) {
     }
     p.incoming =
         std::make_unique<Run>(launcher_.launch(p));  // a spawn failure throws; nothing changed
+    table_.reloadBegan(p);
     p.reloadWaiters.push_back(std::move(done));
     p.state = ProcState::Reloading;
     p.reloadTimer = loop_.addTimer(p.spec.reloadTimeout, [this, &p] {
@@ -93,6 +94,7 @@ void Supervisor::takeOver(Process& p, const std::string& why) {
     Run old = std::move(p.run);
     p.run = std::move(*p.incoming);
     p.incoming.reset();
+    table_.reloadEnded(p);
     p.reloadTimer.reset();
     p.reloadGate.reset();
     p.reloadProbe.reset();
@@ -116,6 +118,7 @@ void Supervisor::abandonReload(Process& p, const std::string& why) {
     }
     Run incoming = std::move(*p.incoming);
     p.incoming.reset();
+    table_.reloadEnded(p);
     p.reloadTimer.reset();
     p.reloadGate.reset();
     p.reloadProbe.reset();

@@ -178,6 +178,7 @@ void Supervisor::spawnRun(Process& p) {
 }
 
 void Supervisor::becomeCurrent(Process& p) {
+    table_.runBegan(p);
     p.state = p.spec.waitReady && !p.run.ready ? ProcState::Starting : ProcState::Running;
     p.reason.clear();
     p.pending = Process::Pending::None;
