@@ -63,7 +63,7 @@ struct Run {
 // current run. Owned by the Supervisor; the daemon reads it.
 struct Process {
     ProcessSpec spec;
-    size_t tableIndex = 0;  // its place in the ProcessTable, kept there
+    uint64_t tableSeq = 0;  // the ProcessTable's order: its entries are sorted by it
     pid_t indexedPid = 0;   // its key in the ProcessTable's pid index
     ProcState state = ProcState::Waiting;
     std::string reason;  // why it is not running, for Failed/Exited

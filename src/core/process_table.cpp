@@ -12,10 +12,7 @@ namespace forever {
 // reap finds its process): a scan of the table each time made starting,
 // listing and stopping 10 000 apps quadratic.
 Process& ProcessTable::add(std::unique_ptr<Process> process) {
-    process->tableIndex = entries_.size();
-    if (firstStale_ == entries_.size()) {
-        ++firstStale_;
-    }
+    process->tableSeq = nextSeq_++;
     byUid_[process->spec.uid] = process.get();
     entries_.push_back(std::move(process));
     return *entries_.back();
@@ -36,7 +33,6 @@ void ProcessTable::erase(const Process& process) {
     }
     std::erase(reloading_, &process);
     entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(index));
-    firstStale_ = std::min(firstStale_, index);
 }
 
 Process* ProcessTable::findByUid(const std::string& uid) const {
@@ -87,15 +83,12 @@ Process* ProcessTable::findByIncomingPid(pid_t pid) const {
 }
 
 size_t ProcessTable::indexOf(const Process& process) const {
-    size_t i = process.tableIndex;
-    if (i < firstStale_ && i < entries_.size() && entries_[i].get() == &process) {
-        return i;
-    }
-    for (; firstStale_ < entries_.size(); ++firstStale_) {
-        entries_[firstStale_]->tableIndex = firstStale_;
-    }
-    i = process.tableIndex;
-    return i < entries_.size() && entries_[i].get() == &process ? i : entries_.size();
+    auto at = std::lower_bound(
+        entries_.begin(), entries_.end(), process.tableSeq,
+        [](const std::unique_ptr<Process>& p, uint64_t seq) { return p->tableSeq < seq; });
+    return at != entries_.end() && at->get() == &process
+               ? static_cast<size_t>(at - entries_.begin())
+               : entries_.size();
 }
 
 size_t ProcessTable::runningCount() const {
