@@ -151,7 +151,8 @@ Run Launcher::launch(Process& p) {
     }
     // The pidfd turns readable when the process exits; reaping itself is
     // done for every child at once by the supervisor.
-    run.pidfdWatch = loop_.addReadable(run.pidfd.get(), [this] { callbacks_.childExited(); });
+    run.pidfdWatch = loop_.addReadable(
+        run.pidfd.get(), [this, fd = run.pidfd.get()] { callbacks_.childExited(fd); });
     return run;
 }
 

@@ -32,8 +32,8 @@ class Launcher {
         // A message on the notify socket, from `sender` (whose app is the
         // Supervisor's to find).
         std::function<void(pid_t sender, const NotifyFields& fields)> notified;
-        // A run's pidfd turned readable: some child exited.
-        std::function<void()> childExited;
+        // A run's pidfd turned readable: it exited.
+        std::function<void(int pidfd)> childExited;
     };
 
     Launcher(EventLoop& loop, ProcessControl& control, LogFiles& logFiles,

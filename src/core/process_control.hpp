@@ -28,7 +28,11 @@ class ProcessControl {
     // spawnProcess (spawner.hpp); throws SpawnError.
     virtual SpawnedProcess spawn(const SpawnRequest& request) = 0;
     // One exited child, reaped; nullopt when none is left (never blocks).
+    // It walks every child (waitid P_ALL): for orphans only, not per exit.
     virtual std::optional<Reaped> reapOne() = 0;
+    // The child `pidfd` refers to, reaped if it has exited; nullopt when it
+    // has not, or was reaped already (never blocks; costs one child).
+    virtual std::optional<Reaped> reapPidfd(int pidfd) = 0;
     // kill(2): a process (pid > 0) or a group (-pgid); 0, or -1 with errno.
     virtual int kill(pid_t pid, int signal) = 0;
     // pidfd_send_signal(2): the process the pidfd was opened on, never a

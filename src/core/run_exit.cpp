@@ -13,20 +13,30 @@ namespace forever {
 
 void Supervisor::reapChildren() {
     while (auto reaped = control_.reapOne()) {
-        const ExitStatus status = reaped->status;
-        if (Process* p = table_.findByIncomingPid(reaped->pid)) {
-            // The new run of a reload died before it took over: the old one
-            // keeps serving, and the reload fails with the reason.
-            killPlan_.sweepGroup(reaped->pid, p->spec.killSignal, p->spec.killTimeout);
-            p->incoming->pid = 0;
-            abandonReload(*p, fmt::format("the new run exited with {} before it was ready",
-                                          status.describe()));
-        } else if (Process* p = findByPid(reaped->pid)) {
-            onExit(*p, status);
-        }
-        // Anything else is an orphan that was reparented to us (we are a
-        // subreaper): reaping it is all it needs, no zombie stays behind.
+        onReaped(*reaped);
     }
+}
+
+void Supervisor::reapRun(int pidfd) {
+    if (auto reaped = control_.reapPidfd(pidfd)) {
+        onReaped(*reaped);
+    }
+}
+
+void Supervisor::onReaped(const ProcessControl::Reaped& reaped) {
+    const ExitStatus status = reaped.status;
+    if (Process* p = table_.findByIncomingPid(reaped.pid)) {
+        // The new run of a reload died before it took over: the old one
+        // keeps serving, and the reload fails with the reason.
+        killPlan_.sweepGroup(reaped.pid, p->spec.killSignal, p->spec.killTimeout);
+        p->incoming->pid = 0;
+        abandonReload(
+            *p, fmt::format("the new run exited with {} before it was ready", status.describe()));
+    } else if (Process* p = findByPid(reaped.pid)) {
+        onExit(*p, status);
+    }
+    // Anything else is an orphan that was reparented to us (we are a
+    // subreaper): reaping it is all it needs, no zombie stays behind.
 }
 
 void Supervisor::onExit(Process& p, ExitStatus status) {

@@ -34,7 +34,7 @@ Supervisor::Supervisor(EventLoop& loop, ProcessControl& control, SupervisorOptio
                        health_.onNotify(*p, sender, f);
                    }
                },
-           .childExited = [this] { reapChildren(); }}),
+           .childExited = [this](int pidfd) { reapRun(pidfd); }}),
       health_(loop, killPlan_, healthReports()) {}
 
 Process* Supervisor::processOfSender(pid_t sender) {

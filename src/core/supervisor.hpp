@@ -89,8 +89,13 @@ class Supervisor {
     // foreverd is going away: stop every run, keep the table, then `done`.
     void halt(Done done);
 
-    // Reaps every exited child; call on SIGCHLD.
+    // Reaps every exited child; call on SIGCHLD (it walks every child: the
+    // daemon does it for orphans, a little after the signal).
     void reapChildren();
+    // Reaps a run through its pidfd, which turned readable: the cost of a
+    // restart does not grow with the number of apps.
+    void reapRun(int pidfd);
+    void onReaped(const ProcessControl::Reaped& reaped);
     // The app an sd_notify message's sender speaks for: a run's pid, a
     // member of its process group, or a descendant that left the group (as
     // systemd's NotifyAccess=all); nullptr for a stranger.

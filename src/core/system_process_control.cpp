@@ -6,6 +6,10 @@
 #include "core/pidfd.hpp"
 #include "core/process_control.hpp"
 
+#ifndef P_PIDFD
+#define P_PIDFD 3  // linux/wait.h; glibc 2.36's sys/wait.h may lack it
+#endif
+
 namespace forever {
 
 namespace {
@@ -18,6 +22,17 @@ class SystemProcessControl final : public ProcessControl {
         siginfo_t info{};
         if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG) < 0 || info.si_pid == 0) {
             return std::nullopt;  // ECHILD or nothing more to reap
+        }
+        return Reaped{info.si_pid, info.si_code == CLD_EXITED ? ExitStatus::exited(info.si_status)
+                                                              : ExitStatus::killed(info.si_status)};
+    }
+
+    std::optional<Reaped> reapPidfd(int pidfd) override {
+        siginfo_t info{};
+        if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info,
+                     WEXITED | WNOHANG) < 0 ||
+            info.si_pid == 0) {
+            return std::nullopt;  // running still, or reaped by reapOne already
         }
         return Reaped{info.si_pid, info.si_code == CLD_EXITED ? ExitStatus::exited(info.si_status)
                                                               : ExitStatus::killed(info.si_status)};

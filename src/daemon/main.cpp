@@ -309,9 +309,19 @@ int run(const Options& options) {
         return 1;
     }
 
+    // A run's exit is reaped through its pidfd at once (Supervisor::reapRun);
+    // SIGCHLD's sweep walks every child, so it is for orphans and retired
+    // runs only, at most once per 50 ms: per exit, it made a restart's cost
+    // grow with the number of apps.
+    EventLoop::HandlePtr orphanSweep;
     auto handleSignal = [&](int sig) {
         if (sig == SIGCHLD) {
-            supervisor.reapChildren();
+            if (!orphanSweep) {
+                orphanSweep = loop.addTimer(std::chrono::milliseconds(50), [&] {
+                    orphanSweep.reset();
+                    supervisor.reapChildren();
+                });
+            }
             return;
         }
         if (sig == SIGHUP) {

@@ -55,6 +55,22 @@ class FakeProcessControl : public ProcessControl {
         return r;
     }
 
+    std::optional<Reaped> reapPidfd(int pidfd) override {
+        for (const auto& c : children) {
+            if (c.pidfd != pidfd) {
+                continue;
+            }
+            for (auto it = exited_.begin(); it != exited_.end(); ++it) {
+                if (it->pid == c.pid) {
+                    Reaped r = *it;
+                    exited_.erase(it);
+                    return r;
+                }
+            }
+        }
+        return std::nullopt;
+    }
+
     int kill(pid_t pid, int signal) override {
         if (signal != 0) {
             signals.push_back({pid, signal});

@@ -78,8 +78,8 @@ def script(env, name, body):
 
 def test_many_processes_started_listed_restarted_stopped():
     # The usual soft limit of 1024 descriptors, with room above it: foreverd
-    # must raise its own soft limit to get there (about four fds per child),
-    # and give its children the 1024 back.
+    # must raise its own soft limit to get there (a descriptor or three per
+    # child), and give its children the 1024 back.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     hard = max(hard, 4 * N_PROCESSES + 1024)
     resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
@@ -137,7 +137,9 @@ def test_many_processes_started_listed_restarted_stopped():
                          timeout=5, what='foreverd to give back half the memory its '
                          'processes took')
                 report('a moment later', d.pid)
-            assert full[1] > base[1] + 2 * N_PROCESSES  # the figures measure something
+            # The figures measure something: a silent process holds one
+            # descriptor in foreverd (its pidfd; the notify socket is shared).
+            assert full[1] >= base[1] + N_PROCESSES, (base, full)
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
