@@ -25,6 +25,11 @@ class EventLoop {
     virtual HandlePtr addTimer(Millis delay, std::function<void()> fire) = 0;
     // Called while fd is readable (or at EOF / error).
     virtual HandlePtr addReadable(int fd, std::function<void()> ready) = 0;
+    // Called when fd turns readable (edge-triggered), not again while it
+    // stays so: for a pidfd, readable for good once its process exited. A
+    // level-triggered watch of 10 000 exiting runs had every loop iteration
+    // poll all of the exited ones still waiting their turn (quadratic).
+    virtual HandlePtr addReadableOnce(int fd, std::function<void()> ready) = 0;
     // Called while fd is writable (a non-blocking connect finished).
     virtual HandlePtr addWritable(int fd, std::function<void()> ready) = 0;
     // Runs once at the end of the current loop iteration (coalesces work).

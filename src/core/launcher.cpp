@@ -149,9 +149,9 @@ Run Launcher::launch(Process& p) {
         // The run exists; its output has nowhere to go. Say so, keep it.
         callbacks_.logError(p, e.what());
     }
-    // The pidfd turns readable when the process exits; reaping itself is
-    // done for every child at once by the supervisor.
-    run.pidfdWatch = loop_.addReadable(
+    // The pidfd turns readable when the process exits, and the supervisor
+    // reaps that one child through it (Supervisor::reapRun).
+    run.pidfdWatch = loop_.addReadableOnce(
         run.pidfd.get(), [this, fd = run.pidfd.get()] { callbacks_.childExited(fd); });
     return run;
 }

@@ -105,6 +105,10 @@ EventLoop::HandlePtr SdEventLoop::addReadable(int fd, std::function<void()> read
     return addIo(fd, EPOLLIN, std::move(ready));
 }
 
+EventLoop::HandlePtr SdEventLoop::addReadableOnce(int fd, std::function<void()> ready) {
+    return addIo(fd, EPOLLIN | EPOLLET, std::move(ready));
+}
+
 EventLoop::HandlePtr SdEventLoop::addWritable(int fd, std::function<void()> ready) {
     return addIo(fd, EPOLLOUT, std::move(ready));
 }

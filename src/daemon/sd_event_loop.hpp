@@ -23,6 +23,7 @@ class SdEventLoop : public EventLoop {
     std::chrono::steady_clock::time_point now() override;
     HandlePtr addTimer(Millis delay, std::function<void()> fire) override;
     HandlePtr addReadable(int fd, std::function<void()> ready) override;
+    HandlePtr addReadableOnce(int fd, std::function<void()> ready) override;
     HandlePtr addWritable(int fd, std::function<void()> ready) override;
     HandlePtr addDeferred(std::function<void()> run) override;
     HandlePtr addUrgent(std::function<void()> run) override;

@@ -29,6 +29,9 @@ class FakeEventLoop : public EventLoop {
     HandlePtr addReadable(int fd, std::function<void()> ready) override {
         return add(Kind::Readable, {}, fd, std::move(ready));
     }
+    HandlePtr addReadableOnce(int fd, std::function<void()> ready) override {
+        return addReadable(fd, std::move(ready));  // fired by hand: the same
+    }
     HandlePtr addWritable(int fd, std::function<void()> ready) override {
         return add(Kind::Writable, {}, fd, std::move(ready));
     }
