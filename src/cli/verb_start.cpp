@@ -76,21 +76,53 @@ auto withProgress(bool systemBus, size_t apps, const Output& out, Call&& call) {
     return call();
 }
 
+// The variables every spec's env sets to the same value (the caller's
+// environment, mostly), taken out of each: StartMany sends them once.
+std::map<std::string, std::string> takeSharedEnvironment(std::vector<json>& specs) {
+    std::map<std::string, std::string> shared;
+    if (specs.size() < 2 || !specs.front().contains("env") || !specs.front()["env"].is_object()) {
+        return shared;
+    }
+    for (const auto& [name, value] : specs.front()["env"].items()) {
+        if (!value.is_string()) {
+            continue;
+        }
+        const bool everywhere = std::all_of(specs.begin(), specs.end(), [&](const json& s) {
+            auto env = s.find("env");
+            if (env == s.end() || !env->is_object()) {
+                return false;
+            }
+            auto it = env->find(name);
+            return it != env->end() && *it == value;
+        });
+        if (everywhere) {
+            shared.emplace(name, value.get<std::string>());
+        }
+    }
+    for (auto& spec : specs) {
+        for (const auto& [name, value] : shared) {
+            spec["env"].erase(name);
+        }
+    }
+    return shared;
+}
+
 // Starts every spec with one StartMany (validated whole by foreverd: all or
 // none), then prints each (pid and all) from one List. A spec whose spawn
 // failed is said after the others, and the exit code says it.
-json startAll(BusClient& client, bool systemBus, const std::vector<json>& specs,
-              const Output& out) {
+json startAll(BusClient& client, bool systemBus, std::vector<json> specs, const Output& out) {
+    using Results = std::vector<sdbus::Struct<sdbus::ObjectPath, std::string>>;
+    Results results;
+    const bool scheduled = std::any_of(specs.begin(), specs.end(),
+                                       [](const json& s) { return s.contains("restartAt"); });
+    const bool many = specs.size() > 1 && !scheduled;
+    auto shared = many ? takeSharedEnvironment(specs) : std::map<std::string, std::string>{};
     std::vector<std::map<std::string, sdbus::Variant>> variants;
     variants.reserve(specs.size());
     for (const auto& spec : specs) {
         variants.push_back(toVariants(spec));
     }
-    using Results = std::vector<sdbus::Struct<sdbus::ObjectPath, std::string>>;
-    Results results;
-    const bool scheduled = std::any_of(specs.begin(), specs.end(),
-                                       [](const json& s) { return s.contains("restartAt"); });
-    if (specs.size() == 1 || scheduled) {
+    if (!many) {
         // One app: Start, whose errors are about that app, without an index.
         // Apps with a restart calendar: one Start each, since systemd, which
         // validates the calendar, answers each timer on its own.
@@ -99,7 +131,7 @@ json startAll(BusClient& client, bool systemBus, const std::vector<json>& specs,
         }
     } else {
         results = withProgress(systemBus, specs.size(), out, [&] {
-            return client.call([&](ManagerProxy& m) { return m.StartMany(variants); });
+            return client.call([&](ManagerProxy& m) { return m.StartMany(variants, shared); });
         });
     }
     std::vector<std::string> failures;

@@ -83,6 +83,26 @@ void SharedEnvironment::set(std::string_view name, std::string_view value) {
     }
 }
 
+void SharedEnvironment::fillFrom(const SharedEnvironment& base) {
+    std::vector<Entry> merged;
+    merged.reserve(entries_.size() + base.entries_.size());
+    auto mine = entries_.begin();
+    auto theirs = base.entries_.begin();
+    // Both sorted by name: one merge, ours winning a tie.
+    while (mine != entries_.end() || theirs != base.entries_.end()) {
+        if (theirs == base.entries_.end() ||
+            (mine != entries_.end() && nameOf(*mine) <= nameOf(*theirs))) {
+            if (theirs != base.entries_.end() && nameOf(*mine) == nameOf(*theirs)) {
+                ++theirs;
+            }
+            merged.push_back(*mine++);
+        } else {
+            merged.push_back(*theirs++);
+        }
+    }
+    entries_ = std::move(merged);
+}
+
 std::optional<std::string_view> SharedEnvironment::find(std::string_view name) const {
     auto at = lowerBound(name);
     if (at == entries_.end() || nameOf(*at) != name) {

@@ -24,6 +24,9 @@ class SharedEnvironment {
 
     // Sets NAME to VALUE (replacing it).
     void set(std::string_view name, std::string_view value);
+    // Adds every variable of `base` this one does not set (its entries,
+    // shared: nothing is copied or interned again).
+    void fillFrom(const SharedEnvironment& base);
     std::optional<std::string_view> find(std::string_view name) const;
     // The value of NAME; std::out_of_range when unset.
     std::string_view at(std::string_view name) const;

@@ -53,3 +53,17 @@ TEST_CASE("different values of one name are different entries") {
     b.set("PORT", "1");
     CHECK(a == b);
 }
+
+TEST_CASE("fillFrom adds what is unset, shares the base's entries, and the own value wins") {
+    SharedEnvironment base(Vars{{"HOME", "/h"}, {"PATH", "/usr/bin"}, {"PORT", "80"}});
+    SharedEnvironment own(Vars{{"APP", "x"}, {"PORT", "3000"}});
+    own.fillFrom(base);
+    CHECK(own.toMap() ==
+          Vars{{"APP", "x"}, {"HOME", "/h"}, {"PATH", "/usr/bin"}, {"PORT", "3000"}});
+    CHECK(own.entries()[1].get() == base.entries()[0].get());  // HOME: the same string
+    SharedEnvironment empty;
+    empty.fillFrom(base);
+    CHECK(empty == base);
+    base.fillFrom(SharedEnvironment{});
+    CHECK(base.size() == 3);
+}

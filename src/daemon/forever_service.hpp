@@ -52,10 +52,12 @@ class ForeverService final
                std::map<std::string, sdbus::Variant> spec) override;
     void StartMany(
         sdbus::Result<std::vector<sdbus::Struct<sdbus::ObjectPath, std::string>>>&& result,
-        std::vector<std::map<std::string, sdbus::Variant>> specs) override;
+        std::vector<std::map<std::string, sdbus::Variant>> specs,
+        std::map<std::string, std::string> environment) override;
     // A caller's spec with the daemon's defaults and the access policy's
-    // say, validated as start() would.
-    ProcessSpec preparedSpec(const std::map<std::string, sdbus::Variant>& spec);
+    // say, validated as start() would; `shared` is under its env.
+    ProcessSpec preparedSpec(const std::map<std::string, sdbus::Variant>& spec,
+                             const SharedEnvironment* shared = nullptr);
     // Runs `reply` once what was changed so far is on disk.
     void replyWhenSaved(std::function<void()> reply);
     void ReloadGroup(sdbus::Result<std::vector<std::string>>&& result, std::string group,

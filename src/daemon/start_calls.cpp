@@ -16,18 +16,24 @@ namespace forever {
 
 using dbus_errors::guarded;
 
-ProcessSpec ForeverService::preparedSpec(const std::map<std::string, sdbus::Variant>& spec) {
+ProcessSpec ForeverService::preparedSpec(const std::map<std::string, sdbus::Variant>& spec,
+                                         const SharedEnvironment* shared) {
     nlohmann::json object = specDefaults_;
     object.update(specVariantsToJson(spec));
     if (access_) {
         access_->prepareStart(getObject(), object);
     }
-    if (!object.contains("env")) {
+    if (shared && !object.contains("env")) {
+        object["env"] = nlohmann::json::object();
+    } else if (!object.contains("env")) {
         // A caller that sends no environment gets the daemon's, as a
         // forever monitor would pass its own to the child.
         object["env"] = defaultEnv_;
     }
     auto prepared = specFromJson(object);
+    if (shared) {
+        prepared.env.fillFrom(*shared);
+    }
     supervisor_.prepare(prepared);
     return prepared;
 }
@@ -66,20 +72,23 @@ void ForeverService::Start(sdbus::Result<sdbus::ObjectPath>&& result,
 
 void ForeverService::StartMany(
     sdbus::Result<std::vector<sdbus::Struct<sdbus::ObjectPath, std::string>>>&& result,
-    std::vector<std::map<std::string, sdbus::Variant>> specs) {
+    std::vector<std::map<std::string, sdbus::Variant>> specs,
+    std::map<std::string, std::string> environment) {
     guarded([&] {
+        const SharedEnvironment shared(environment);
+        const SharedEnvironment* base = environment.empty() ? nullptr : &shared;
         // All or none: every spec is checked before the first spawn.
         std::vector<ProcessSpec> prepared;
         prepared.reserve(specs.size());
         std::unordered_set<std::string> uids;
         for (size_t i = 0; i < specs.size(); ++i) {
             try {
-                auto spec = preparedSpec(specs[i]);
+                auto spec = preparedSpec(specs[i], base);
                 // A generated uid (4 random characters) can repeat within a
                 // big batch: draw again; a given one given twice is an error.
                 const bool generated = !specs[i].count("uid");
                 for (int draw = 0; generated && uids.count(spec.uid) && draw < 100; ++draw) {
-                    spec = preparedSpec(specs[i]);
+                    spec = preparedSpec(specs[i], base);
                 }
                 if (!spec.restartAt.empty()) {
                     // Its timer is systemd's to accept, one call each.

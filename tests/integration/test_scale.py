@@ -91,7 +91,11 @@ def test_start_list_stop_many_from_one_config():
             env.start_daemon()
             config = write_config(env, N)
             t0 = time.monotonic()
-            env.ctl('start', config, timeout=600)
+            # The caller's environment goes to foreverd once (StartMany's
+            # shared environment), and still reaches every app, under the
+            # app's own env (the config sets the marker per app).
+            env.ctl('start', config, timeout=600,
+                    extra_env={'FOREVER_SCALE_CALLER': 'yes', MARK: 'the caller'})
             started = time.monotonic() - t0
             print('    started %d tiny children from one config in %.2f s' % (N, started))
 
@@ -105,6 +109,11 @@ def test_start_list_stop_many_from_one_config():
             assert all(len(pids) == 1 for pids in live.values())
             assert {p['uid']: p['pid'] for p in listed} == \
                 {uid: pids[0] for uid, pids in live.items()}
+            for p in listed[:3] + listed[-3:]:
+                with open('/proc/%d/environ' % p['pid'], 'rb') as f:
+                    environ = f.read().split(b'\0')
+                assert b'FOREVER_SCALE_CALLER=yes' in environ, p['uid']
+                assert ('%s=%s' % (MARK, p['uid'])).encode() in environ, p['uid']
 
             t0 = time.monotonic()
             env.ctl('stopall', timeout=600)
