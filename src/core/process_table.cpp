@@ -15,7 +15,10 @@ Process& ProcessTable::add(std::unique_ptr<Process> process) {
     process->tableSeq = nextSeq_++;
     byUid_[process->spec.uid] = process.get();
     entries_.push_back(std::move(process));
-    return *entries_.back();
+    Process& added = *entries_.back();
+    added.indexedPid = 0;
+    runBegan(added);  // its first run began before it entered the table
+    return added;
 }
 
 void ProcessTable::erase(const Process& process) {
@@ -41,7 +44,9 @@ Process* ProcessTable::findByUid(const std::string& uid) const {
 }
 
 void ProcessTable::runBegan(Process& p) const {
-    if (p.indexedPid == p.run.pid) {
+    // Only a process in the table is indexed: a hint for one that never
+    // enters it (its start threw) must not leave a pointer behind.
+    if (p.indexedPid == p.run.pid || indexOf(p) == entries_.size()) {
         return;
     }
     if (auto found = byPid_.find(p.indexedPid); found != byPid_.end() && found->second == &p) {

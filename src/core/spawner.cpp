@@ -8,9 +8,11 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
 #include "core/pidfd.hpp"
 
@@ -74,11 +76,46 @@ const char* stageText(int stage) {
     ::_exit(127);
 }
 
-// The fd the child's stdout or stderr is taken from (its staging slot), or
-// /dev/null opened in the child for a silent app.
-int openOutput(int staged, int errorPipe) {
+// journald's stdout stream, connected by the child itself (journald takes
+// _PID, _COMM and _EXE from the peer that connects: from foreverd, every
+// line would be foreverd's). sd_journal_stream_fd allocates, which a child
+// sharing our memory must not; `header` is its handshake, made before.
+int connectJournal(const std::string& header, int errorPipe) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        failInChild(errorPipe, kJournal);
+    }
+    struct sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    static constexpr char kPath[] = "/run/systemd/journal/stdout";
+    static_assert(sizeof kPath <= sizeof address.sun_path);
+    for (size_t i = 0; i < sizeof kPath; ++i) {
+        address.sun_path[i] = kPath[i];
+    }
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) < 0) {
+        failInChild(errorPipe, kJournal);
+    }
+    ::shutdown(fd, SHUT_RD);
+    int buffer = 8 * 1024 * 1024;  // as sd_journal_stream_fd: a burst does not block
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+    for (size_t done = 0; done < header.size();) {
+        ssize_t n = ::write(fd, header.data() + done, header.size() - done);
+        if (n < 0 && errno != EINTR) {
+            failInChild(errorPipe, kJournal);
+        }
+        done += n > 0 ? static_cast<size_t>(n) : 0;
+    }
+    return fd;
+}
+
+// The fd the child's stdout or stderr is taken from: its staging slot (a
+// pipe), journald's stream, or /dev/null for a silent app.
+int openOutput(OutputTarget target, int staged, const std::string& journalHeader, int errorPipe) {
     if (staged >= 0) {
         return staged;
+    }
+    if (target == OutputTarget::Journal) {
+        return connectJournal(journalHeader, errorPipe);
     }
     int fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -140,6 +177,9 @@ struct ExecPlan {
     bool switchUser = false;
     gid_t runGid = 0;
     std::vector<gid_t> runGroups;  // initgroups' list, which needs NSS (malloc)
+    // sd_journal_stream_fd's handshake for stdout and stderr: identifier,
+    // unit id (none), priority, level prefix, forward to syslog/kmsg/console.
+    std::string journalHeader[2];
 };
 
 ExecPlan::ExecPlan(const SpawnRequest& request) {
@@ -170,6 +210,10 @@ ExecPlan::ExecPlan(const SpawnRequest& request) {
         listenPidDigits = envStrings.back().data() + std::strlen("LISTEN_PID=");
     }
     envp.push_back(nullptr);
+    for (int i = 0; i < 2; ++i) {
+        journalHeader[i] =
+            fmt::format("{}\n\n{}\n0\n0\n0\n0\n", spec.uid, i == 0 ? LOG_INFO : LOG_ERR);
+    }
     cwd = spec.workingDir;
     if (cwd.empty()) {
         cwd = std::filesystem::path(spec.script).parent_path().string();
@@ -219,28 +263,58 @@ struct SpawnSlots {
 // copies only the descriptors below them, so a spawn costs the same with
 // 10 000 children as with one (a full copy of a table of 30 000 descriptors,
 // and closing each at exec, was most of a spawn at 1000 apps).
+// Made at the first spawn that can make them (a failure, EMFILE say, is
+// thrown and tried again at the next spawn, never kept); the caller holds
+// spawnLock().
 const SpawnSlots& spawnSlots() {
-    static const SpawnSlots slots = [] {
-        SpawnSlots made;
-        made.devNull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-        for (int& fd : made.fd) {
-            fd = made.devNull < 0 ? -1 : ::fcntl(made.devNull, F_DUPFD_CLOEXEC, 3);
-            made.end = std::max(made.end, fd + 1);
+    static SpawnSlots slots;
+    if (slots.end > 0) {
+        return slots;
+    }
+    SpawnSlots made;
+    made.devNull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int& fd : made.fd) {
+        fd = made.devNull < 0 ? -1 : ::fcntl(made.devNull, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0) {
+            int saved = errno;
+            for (int opened : made.fd) {
+                if (opened >= 0) {
+                    ::close(opened);
+                }
+            }
+            if (made.devNull >= 0) {
+                ::close(made.devNull);
+            }
+            throw SpawnError(fmt::format("cannot prepare to spawn: {}", std::strerror(saved)));
         }
-        return made;
-    }();
+        made.end = std::max(made.end, fd + 1);
+    }
+    slots = made;
     return slots;
 }
 
-// The stack the child runs on until exec (it shares our memory).
+// The stack the child runs on until exec (it shares our memory), with a
+// guard page below it: an overflow faults instead of writing over ours.
 char* childStackTop() {
     constexpr size_t kSize = 256 * 1024;
-    static char* top = [] {
-        void* base = ::mmap(nullptr, kSize, PROT_READ | PROT_WRITE,
+    constexpr size_t kGuard = 4096;
+    static char* top = nullptr;
+    if (!top) {
+        void* base = ::mmap(nullptr, kSize + kGuard, PROT_READ | PROT_WRITE,
                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-        return base == MAP_FAILED ? nullptr : static_cast<char*>(base) + kSize;
-    }();
+        if (base == MAP_FAILED) {
+            throw SpawnError(fmt::format("cannot prepare to spawn: {}", std::strerror(errno)));
+        }
+        ::mprotect(base, kGuard, PROT_NONE);
+        top = static_cast<char*>(base) + kGuard + kSize;
+    }
     return top;
+}
+
+// One spawn at a time: the stack and the staging slots are shared.
+std::mutex& spawnLock() {
+    static std::mutex lock;
+    return lock;
 }
 
 struct ChildArgs {
@@ -291,8 +365,8 @@ int execChild(void* argument) {
     if (in < 0) {
         failInChild(ep, kStdio);
     }
-    int out = openOutput(staged[kOutSlot], ep);
-    int err = openOutput(staged[kErrSlot], ep);
+    int out = openOutput(a.request->stdoutTo, staged[kOutSlot], plan.journalHeader[0], ep);
+    int err = openOutput(a.request->stderrTo, staged[kErrSlot], plan.journalHeader[1], ep);
     // Move fds out of the 0..3 range first so dup2 cannot clobber one
     // with another.
     auto high = [ep](int fd) {
@@ -313,9 +387,14 @@ int execChild(void* argument) {
         moveTo(listen, 3, ep);
         writeDecimal(plan.listenPidDigits, ::getpid());
     }
-    if (plan.switchUser && (::setgroups(plan.runGroups.size(), plan.runGroups.data()) < 0 ||
-                            ::setgid(plan.runGid) < 0 ||
-                            ::setuid(static_cast<uid_t>(a.request->spec->runAsUid)) < 0)) {
+    // Raw system calls: glibc's setuid family synchronises every thread of
+    // the process (a lock and a signal to each), and this child shares our
+    // memory with foreverd's threads; the new credentials are the child's.
+    const auto uid = static_cast<uid_t>(a.request->spec->runAsUid);
+    if (plan.switchUser &&
+        (::syscall(SYS_setgroups, plan.runGroups.size(), plan.runGroups.data()) < 0 ||
+         ::syscall(SYS_setresgid, plan.runGid, plan.runGid, plan.runGid) < 0 ||
+         ::syscall(SYS_setresuid, uid, uid, uid) < 0)) {
         failInChild(ep, kUser);
     }
     if (::chdir(plan.cwd.c_str()) < 0) {
@@ -369,23 +448,12 @@ UniqueFd pidfdOrKill(pid_t pid) {
 
 // The child's stdout or stderr: a pipe (its read end kept in `read`), a
 // journald stream opened here, or nothing (/dev/null, opened by the child).
-UniqueFd outputFor(OutputTarget target, const std::string& uid, int priority, UniqueFd& read) {
+// The child's stdout or stderr when it is a pipe (its read end kept in
+// `read`); journald's stream and /dev/null are opened by the child.
+UniqueFd outputFor(OutputTarget target, UniqueFd& read) {
     UniqueFd write;
-    switch (target) {
-        case OutputTarget::Pipe:
-            makePipe(read, write);
-            break;
-        case OutputTarget::Journal: {
-            int fd = sd_journal_stream_fd(uid.c_str(), priority, 0);
-            if (fd < 0) {
-                throw SpawnError(
-                    fmt::format("{} {}: {}", stageText(kJournal), uid, std::strerror(-fd)));
-            }
-            write.reset(fd);
-            break;
-        }
-        case OutputTarget::Null:
-            break;
+    if (target == OutputTarget::Pipe) {
+        makePipe(read, write);
     }
     return write;
 }
@@ -394,11 +462,11 @@ UniqueFd outputFor(OutputTarget target, const std::string& uid, int priority, Un
 
 SpawnedProcess spawnProcess(const SpawnRequest& request) {
     const ExecPlan plan(request);
+    // Held until the slots hold /dev/null again: another spawn's child
+    // must not find this one's descriptors there.
+    std::lock_guard lock(spawnLock());
     const SpawnSlots& slots = spawnSlots();
     char* stack = childStackTop();
-    if (slots.devNull < 0 || slots.fd[kSlotCount - 1] < 0 || !stack) {
-        throw SpawnError(fmt::format("cannot prepare to spawn: {}", std::strerror(errno)));
-    }
 
     int errorPipe[2];
     if (::pipe2(errorPipe, O_CLOEXEC) < 0) {
@@ -406,8 +474,8 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
     }
     UniqueFd errorRead(errorPipe[0]), errorWrite(errorPipe[1]);
     UniqueFd outRead, errRead;
-    UniqueFd outWrite = outputFor(request.stdoutTo, request.spec->uid, LOG_INFO, outRead);
-    UniqueFd errWrite = outputFor(request.stderrTo, request.spec->uid, LOG_ERR, errRead);
+    UniqueFd outWrite = outputFor(request.stdoutTo, outRead);
+    UniqueFd errWrite = outputFor(request.stderrTo, errRead);
 
     // clone(CLONE_VM | CLONE_VFORK), as posix_spawn does: no copy of our
     // page tables (fork's cost grows with our memory), and we wait here
@@ -420,11 +488,7 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
     sigset_t all, old;
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t pid = [&] {
-        static std::mutex stackInUse;
-        std::lock_guard lock(stackInUse);
-        return ::clone(execChild, stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &args);
-    }();
+    pid_t pid = ::clone(execChild, stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &args);
     int cloneErrno = errno;
     // The child staged its descriptors in our slots: /dev/null goes back in
     // (else we would hold its pipes' write ends, and never see their EOF).

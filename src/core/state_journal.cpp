@@ -394,7 +394,12 @@ std::error_code StateJournal::append(const std::vector<JournalChange>& batch) {
     applyBatch(true);
     fileBytes_ += text.size();
     if (fileBytes_ > kMinCompactBytes && fileBytes_ > 2 * liveBytes_) {
-        return compact();
+        if (compact() && fd_) {
+            // The batch is durable and the file intact (a compaction replaces
+            // it whole or not at all, disk full say): appending goes on, and
+            // the next batch tries the compaction again.
+            broken_ = false;
+        }
     }
     return {};
 }

@@ -191,16 +191,47 @@ int run(const Options& options) {
     supervisorOptions.lineage = options.stateDir.string();
     Supervisor* supervisorPtr = nullptr;
     bool halting = false;
+    // Written last by a foreverd that stopped every app itself (a key no
+    // uid can be: uids have no '/'); its successor then has no leftovers of
+    // unrecorded starts to look for.
+    static const std::string kCleanExitKey = "/clean-exit";
+    bool stoppedCleanly = false;
 
     SystemdStatus status;
-    auto updateStatus = [&] {
+    // Counting the running apps walks the table, and a stopall of 10 000
+    // apps is 10 000 loop iterations: the STATUS= line is counted at once,
+    // then at most every 100 ms (the timer counts what changed meanwhile).
+    EventLoop::HandlePtr statusPause;
+    auto countNow = [&] {
         status.running(supervisorPtr->runningCount(), supervisorPtr->processes().size());
+    };
+    auto updateStatus = [&] {
+        if (statusPause) {
+            return;
+        }
+        countNow();
+        statusPause = loop.addTimer(std::chrono::milliseconds(100), [&] {
+            statusPause.reset();
+            countNow();
+        });
     };
     StateSaver saver(
         loop, std::move(stateJournal), options.stateDir.string(),
         {.render = [&](const std::string& uid) -> std::optional<std::string> {
+             if (uid == kCleanExitKey) {
+                 return stoppedCleanly ? std::optional<std::string>(R"({"cleanExit": true})")
+                                       : std::nullopt;
+             }
              const Process* p = supervisorPtr->findByUid(uid);
-             return p ? std::optional(supervisorPtr->renderedRecord(*p)) : std::nullopt;
+             // Being stopped for good: its record goes now, not once it is
+             // gone. A successor of a foreverd killed mid-stop does not
+             // bring back what the user stopped (a run still alive carries
+             // the lineage mark and is swept), and a stopall of 10 000 apps
+             // does not render 10 000 records only to erase them.
+             if (!p || p->pending == Process::Pending::Remove) {
+                 return std::nullopt;
+             }
+             return supervisorPtr->renderedRecord(*p);
          },
          // Here, after the iteration, not in the event handler: Removed
          // comes before the process leaves the table, so a count taken
@@ -259,10 +290,13 @@ int run(const Options& options) {
         halting = true;
         saver.halting();  // first: the flush below must not count STATUS= again
         saver.flush();
+        statusPause.reset();  // no count after this may say "running" again
         status.stopping();
         events.daemonMessage(exitCode == 0 ? LOG_INFO : LOG_ERR,
                              why + ": stopping every supervised process");
         supervisor.halt([&, exitCode] {
+            stoppedCleanly = true;
+            saver.changed(kCleanExitKey);
             saver.drain();
             loop.exit(exitCode);
         });
@@ -281,16 +315,28 @@ int run(const Options& options) {
         events.daemonMessage(LOG_NOTICE, notice);
     }
     // All leftovers before any start: group members share one --listen port.
+    bool predecessorStoppedCleanly = false;
     for (const auto& [key, record] : saved.records) {
+        if (key == kCleanExitKey) {
+            predecessorStoppedCleanly = true;
+            continue;
+        }
         supervisor.killLeftovers(record);
     }
-    if (size_t swept = supervisor.sweepUnrecorded()) {
+    // Only after a death without the halt: the mark is inherited by what the
+    // apps start (a tmux an app opened, a job it left running with setsid),
+    // and after a clean stop nothing of ours was left unrecorded.
+    if (size_t swept = predecessorStoppedCleanly ? 0 : supervisor.sweepUnrecorded()) {
         events.daemonMessage(LOG_WARNING,
                              fmt::format("stopped {} process(es) a previous foreverd had started "
                                          "but not yet recorded when it died",
                                          swept));
     }
     for (const auto& [key, record] : saved.records) {
+        if (key == kCleanExitKey) {
+            saver.changed(key);  // erased: a later death must not look clean
+            continue;
+        }
         if (auto problem = supervisor.restoreRecord(record)) {
             events.daemonMessage(LOG_ERR, *problem);
         }

@@ -75,6 +75,14 @@ void ForeverService::StartMany(
     std::vector<std::map<std::string, sdbus::Variant>> specs,
     std::map<std::string, std::string> environment) {
     guarded([&] {
+        for (const auto& [name, value] : environment) {
+            // As specFromJson checks a spec's env: A=B would reach the
+            // child as A="B=...".
+            if (name.empty() || name.find('=') != std::string::npos) {
+                throw sdbus::Error(dbus_errors::kInvalidArgument,
+                                   fmt::format("environment: invalid variable name '{}'", name));
+            }
+        }
         const SharedEnvironment shared(environment);
         const SharedEnvironment* base = environment.empty() ? nullptr : &shared;
         // All or none: every spec is checked before the first spawn.

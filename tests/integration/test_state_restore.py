@@ -12,7 +12,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 from forever_harness import (Env, descendants_with_arg, ensure_sandbox, pid_alive,  # noqa: E402
                              run, wait_for)
-from state_file import journal_path, saved_processes  # noqa: E402
+from state_file import journal_path, saved_processes, stopped_cleanly  # noqa: E402
+
+import subprocess  # noqa: E402
 
 ensure_sandbox()
 
@@ -77,6 +79,43 @@ def test_clean_stop_then_restore():
         saved = saved_processes(state_dir(env))[0]['spec']
         assert saved['max'] == 7 and saved['killSignal'] == 'SIGINT'
         assert instances(app) == [new[0]['pid']]
+
+
+def test_marked_strays_are_swept_after_a_kill9_only():
+    """A process carrying foreverd's lineage mark that no record names (what
+    a foreverd killed in the middle of a bulk start leaves) is stopped by the
+    successor of a killed foreverd, and left alone after a clean stop (the
+    mark is inherited by whatever an app starts, a tmux say)."""
+    with Env() as env:
+        mark = {'FOREVER_SUPERVISOR': state_dir(env)}
+
+        def stray():
+            return subprocess.Popen(['sleep', '1000'], env=dict(os.environ, **mark))
+        d = env.start_daemon()
+        assert d.stop() == 0
+        assert stopped_cleanly(state_dir(env))
+        left_alone = stray()
+        try:
+            d = env.start_daemon()
+            wait_for(lambda: not stopped_cleanly(state_dir(env)), timeout=5,
+                     what='the mark of the clean stop erased by the successor')
+            time.sleep(0.2)
+            assert left_alone.poll() is None, 'a clean restart swept a marked process'
+            d.kill9()
+            swept = stray()
+            try:
+                env.start_daemon()
+                wait_for(lambda: swept.poll() is not None, timeout=10,
+                         what='the marked stray swept after a kill -9')
+                assert left_alone.poll() is not None  # marked too, and no record names it
+            finally:
+                if swept.poll() is None:
+                    swept.kill()
+                swept.wait()
+        finally:
+            if left_alone.poll() is None:
+                left_alone.kill()
+            left_alone.wait()
 
 
 def test_corrupt_state_is_reported_and_kept():

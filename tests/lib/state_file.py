@@ -44,5 +44,12 @@ def read_records(state_dir):
 
 
 def saved_processes(state_dir):
-    """The saved records (as processes.json held them: spec, state, ...)."""
-    return list(read_records(state_dir).values())
+    """The saved records of processes (as processes.json held them: spec,
+    state, ...); foreverd's own (a key with a '/', which no uid has, such as
+    the mark of a clean exit) left out."""
+    return [v for k, v in read_records(state_dir).items() if '/' not in k]
+
+
+def stopped_cleanly(state_dir):
+    """Whether the last foreverd on STATE_DIR wrote its clean-exit mark."""
+    return '/clean-exit' in read_records(state_dir)
