@@ -62,6 +62,24 @@ def live_by_marker():
     return out
 
 
+def describe_twice(live):
+    """The processes of every uid found more than once: pid, state, parent,
+    command line."""
+    out = []
+    for uid, pids in live.items():
+        if len(pids) > 1:
+            for pid in pids:
+                try:
+                    with open('/proc/%d/stat' % pid) as f:
+                        stat = f.read().rsplit(')', 1)[1].split()[:2]
+                    with open('/proc/%d/cmdline' % pid, 'rb') as f:
+                        cmd = f.read().replace(b'\0', b' ').decode(errors='replace')
+                except OSError:
+                    stat, cmd = ['gone'], ''
+                out.append('%s: pid %d state/ppid %s: %s' % (uid, pid, stat, cmd))
+    return '\n'.join(out[:10])
+
+
 def raise_limits(n):
     """Room for n children: descriptors for foreverd (one per silent child,
     its pidfd, and a few of its own) and processes; only up to what is
@@ -106,7 +124,7 @@ def test_start_list_stop_many_from_one_config():
             assert all(p['state'] == 'running' for p in listed)
             live = live_by_marker()
             assert sorted(live) == sorted(p['uid'] for p in listed)
-            assert all(len(pids) == 1 for pids in live.values())
+            assert all(len(pids) == 1 for pids in live.values()), describe_twice(live)
             assert {p['uid']: p['pid'] for p in listed} == \
                 {uid: pids[0] for uid, pids in live.items()}
             for p in listed[:3] + listed[-3:]:
@@ -167,7 +185,8 @@ def test_kill9_during_bulk_start_successor_runs_each_reported_app_once():
             d.kill9()
             starter['proc'].wait(60)
             before = live_by_marker()
-            assert all(len(pids) == 1 for pids in before.values()), 'twice before the kill'
+            assert all(len(pids) == 1 for pids in before.values()), \
+                'twice before the kill:\n' + describe_twice(before)
 
             env.start_daemon(timeout=300)
             after = {p['uid']: p for p in env.ctl_json('list', timeout=120)}
