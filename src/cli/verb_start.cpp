@@ -83,7 +83,10 @@ std::map<std::string, std::string> takeSharedEnvironment(std::vector<json>& spec
     if (specs.size() < 2 || !specs.front().contains("env") || !specs.front()["env"].is_object()) {
         return shared;
     }
-    for (const auto& [name, value] : specs.front()["env"].items()) {
+    for (const auto& item : specs.front()["env"].items()) {
+        // Named copies: clang cannot capture structured bindings in a lambda.
+        const std::string& name = item.key();
+        const json& value = item.value();
         if (!value.is_string()) {
             continue;
         }

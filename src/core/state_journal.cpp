@@ -32,7 +32,11 @@ constexpr size_t kChunk = 256 * 1024;
 // Appends the line of `body` to `text`; returns the line's checksum.
 uint32_t appendLine(std::string& text, std::string_view body) {
     const uint32_t crc = crc32(body);
-    fmt::format_to(std::back_inserter(text), "{:08x} {}\n", crc, body);
+    // Not fmt::format_to into a back_inserter: that instantiation is not
+    // in Debian's libfmt under clang's mangling (the fuzz build's link).
+    text += fmt::format("{:08x} ", crc);
+    text += body;
+    text += '\n';
     return crc;
 }
 
