@@ -26,7 +26,10 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, '..', 'tests', 'lib'))
+from env_marks import live_by_env  # noqa: E402
 from run import Ours, spawn_latency, wait_until  # noqa: E402
 
 MARK = 'FOREVER_BENCH_SCALE_UID'
@@ -44,37 +47,13 @@ def smaps_rollup(pid):
 
 
 def live_by_marker():
-    out = {}
-    prefix = MARK.encode() + b'='
-    for name in os.listdir('/proc'):
-        if not name.isdigit():
-            continue
-        try:
-            with open('/proc/%s/environ' % name, 'rb') as f:
-                environ = f.read().split(b'\0')
-        except OSError:
-            continue
-        for entry in environ:
-            if entry.startswith(prefix):
-                out[entry[len(prefix):].decode()] = int(name)
-    return out
+    """uid -> [pids] of every live process carrying the marker."""
+    return live_by_env(MARK)
 
 
-def pid_of(uid, among=None):
-    """The pid carrying the marker `uid`, looked for among `among` (pids) or
-    in all of /proc."""
-    prefix = ('%s=%s' % (MARK, uid)).encode()
-    for name in (among if among is not None else os.listdir('/proc')):
-        name = str(name)
-        if not name.isdigit():
-            continue
-        try:
-            with open('/proc/%s/environ' % name, 'rb') as f:
-                if prefix in f.read().split(b'\0'):
-                    return int(name)
-        except OSError:
-            continue
-    return None
+def pid_of(uid):
+    """A live pid carrying the marker `uid`, or None."""
+    return live_by_marker().get(uid, [None])[0]
 
 
 def read_stamp(path):
@@ -175,8 +154,9 @@ def main():
             results['stopall_s'] = time.monotonic() - t0
         finally:
             ours.close()
-            for pid in live_by_marker().values():
-                os.kill(pid, signal.SIGKILL)
+            for pids in live_by_marker().values():
+                for pid in pids:
+                    os.kill(pid, signal.SIGKILL)
         perf = subprocess.run([os.path.join(build, 'src', 'core', 'state_journal_perftest'),
                                os.path.join(root, 'perf')],
                               stdout=subprocess.PIPE, text=True, check=False)

@@ -32,37 +32,6 @@ std::string Supervisor::renderedRecord(const Process& p) const {
     return out;
 }
 
-std::string Supervisor::renderedSnapshot() const {
-    std::string out = "[";
-    for (const auto& p : table_.entries()) {
-        out += out.size() > 1 ? ",\n  " : "\n  ";
-        out += renderedRecord(*p);
-    }
-    out += "\n]";
-    return out;
-}
-
-std::vector<std::string> Supervisor::restore(const json& processes) {
-    std::vector<std::string> problems;
-    if (!processes.is_array()) {
-        problems.push_back("saved state: 'processes' is not a list");
-        return problems;
-    }
-    // All leftovers before any start: the members of a group share one
-    // --listen port, which is free only once every member's leftovers are
-    // gone.
-    for (const auto& entry : processes) {
-        killLeftovers(entry);
-    }
-    sweepUnrecorded();
-    for (const auto& entry : processes) {
-        if (auto problem = restoreRecord(entry)) {
-            problems.push_back(std::move(*problem));
-        }
-    }
-    return problems;
-}
-
 void Supervisor::killLeftovers(const json& entry) {
     // A previous foreverd that died without stopping its children (kill -9
     // outside systemd) left them running (both runs, if it died in a

@@ -446,8 +446,6 @@ UniqueFd pidfdOrKill(pid_t pid) {
     return UniqueFd(pidfd);
 }
 
-// The child's stdout or stderr: a pipe (its read end kept in `read`), a
-// journald stream opened here, or nothing (/dev/null, opened by the child).
 // The child's stdout or stderr when it is a pipe (its read end kept in
 // `read`); journald's stream and /dev/null are opened by the child.
 UniqueFd outputFor(OutputTarget target, UniqueFd& read) {
@@ -481,8 +479,9 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
     // page tables (fork's cost grows with our memory), and we wait here
     // until the child has exec'd or failed. CLONE_FILES: the child shares
     // our descriptor table until it takes its own small one (execChild), as
-    // a copy costs every descriptor we hold, twice (copied, closed at exec). Every signal is
-    // blocked meanwhile, so no handler of ours runs on the child's stack.
+    // a copy costs every descriptor we hold, twice (copied, closed at exec).
+    // Every signal is blocked meanwhile, so no handler of ours runs on the
+    // child's stack.
     ChildArgs args{
         &request, &plan, {errorWrite.get(), outWrite.get(), errWrite.get(), request.listenFd}};
     sigset_t all, old;

@@ -15,7 +15,7 @@ std::string keyOf(const nlohmann::json& entry, size_t index, const std::set<std:
     if (entry.is_object() && entry.contains("spec") && entry["spec"].is_object()) {
         key = entry["spec"].value("uid", "");
     }
-    // Never merge two entries: restore() reports what it cannot start.
+    // Never merge two entries: restoreRecord() reports what it cannot start.
     if (key.empty() || taken.count(key)) {
         key = fmt::format("{}#legacy-{}", key, index);
     }

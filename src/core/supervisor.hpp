@@ -105,19 +105,14 @@ class Supervisor {
     void memorySampled(Process& p, uint64_t rssBytes,
                        const std::function<void(const std::string& why)>& warn);
 
-    // The persisted form of the table, as a JSON array: specs, not pids
-    // (plus the pids, so a restarted daemon can stop leftovers of its
-    // previous life).
-    std::string renderedSnapshot() const;
-    // One process's record in that array (what the state journal keeps
-    // per process).
+    // The persisted form of a process, what the state journal keeps: its
+    // spec, not only its pids (plus the pids, so a restarted daemon can stop
+    // leftovers of its previous life).
     std::string renderedRecord(const Process& process) const;
-    // Starts again what a rendered snapshot describes; returns messages about
-    // entries that could not be restored (never silently dropped).
-    std::vector<std::string> restore(const nlohmann::json& processes);
-    // The same for one record, in two steps: killLeftovers (the runs a
-    // kill -9'd predecessor left) for every record first, then restoreRecord
-    // (the message when it could not be restored).
+    // Starting again what the records describe, in two steps: killLeftovers
+    // (the runs a kill -9'd predecessor left) for every record first, then
+    // restoreRecord each (the message when it could not be restored: never
+    // silently dropped).
     void killLeftovers(const nlohmann::json& record);
     // Then stops every other process carrying our lineage mark (children
     // spawned but not yet recorded when the predecessor died); how many.

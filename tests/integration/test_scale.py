@@ -17,6 +17,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 
 from forever_harness import Env, ensure_sandbox, pid_alive, run, wait_for  # noqa: E402
+from env_marks import live_by_env  # noqa: E402
 
 ensure_sandbox()
 
@@ -43,23 +44,7 @@ def write_config(env, n, name='big.json', first=0):
 
 def live_by_marker():
     """uid -> [pids] of every live process carrying the marker."""
-    out = {}
-    for name in os.listdir('/proc'):
-        if not name.isdigit():
-            continue
-        try:
-            with open('/proc/%s/environ' % name, 'rb') as f:
-                environ = f.read().split(b'\0')
-            with open('/proc/%s/stat' % name) as f:
-                if f.read().rsplit(')', 1)[1].split()[0] == 'Z':
-                    continue
-        except OSError:
-            continue
-        prefix = MARK.encode() + b'='
-        for entry in environ:
-            if entry.startswith(prefix):
-                out.setdefault(entry[len(prefix):].decode(), []).append(int(name))
-    return out
+    return live_by_env(MARK)
 
 
 def describe_twice(live):
