@@ -21,9 +21,17 @@ bool AccessPolicy::mayControl(const sdbus::IObject& object, const Process& proce
     if (!systemMode_) {
         return true;
     }
-    uid_t caller = callerUid(object);
+    return owns(callerUid(object), process);
+}
+
+bool AccessPolicy::owns(uid_t caller, const Process& process) {
     return caller == 0 ||
            (process.spec.runAsUid >= 0 && static_cast<uid_t>(process.spec.runAsUid) == caller);
+}
+
+void AccessPolicy::refuse(const Process& process) {
+    throw sdbus::Error(dbus_errors::kAccessDenied,
+                       fmt::format("'{}' belongs to another user", process.spec.uid));
 }
 
 bool AccessPolicy::privileged(const sdbus::IObject& object) const {
@@ -32,8 +40,13 @@ bool AccessPolicy::privileged(const sdbus::IObject& object) const {
 
 void AccessPolicy::checkMayControl(const sdbus::IObject& object, const Process& process) const {
     if (!mayControl(object, process)) {
-        throw sdbus::Error(dbus_errors::kAccessDenied,
-                           fmt::format("'{}' belongs to another user", process.spec.uid));
+        refuse(process);
+    }
+}
+
+void AccessPolicy::checkMayControl(const bus::Call& call, const Process& process) const {
+    if (systemMode_ && !owns(call.senderUid(), process)) {
+        refuse(process);
     }
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/process.hpp"
+#include "daemon/bus_fallback.hpp"
 
 namespace forever {
 
@@ -23,6 +24,8 @@ class AccessPolicy {
     // the method `object` is handling may control `process`.
     void checkMayControl(const sdbus::IObject& object, const Process& process) const;
     bool mayControl(const sdbus::IObject& object, const Process& process) const;
+    // The same for a call to a process object (raw sd-bus, bus_fallback.hpp).
+    void checkMayControl(const bus::Call& call, const Process& process) const;
     // Root on the system bus, anyone on the session bus.
     bool privileged(const sdbus::IObject& object) const;
 
@@ -32,6 +35,8 @@ class AccessPolicy {
 
   private:
     uid_t callerUid(const sdbus::IObject& object) const;
+    static bool owns(uid_t caller, const Process& process);
+    static void refuse(const Process& process);
 
     bool systemMode_;
 };

@@ -23,11 +23,14 @@ ForeverService::ForeverService(sdbus::IConnection& connection, Supervisor& super
       journal_(journal),
       defaultEnv_(std::move(defaultEnv)) {
     registerAdaptor();
+    processObjects_ = std::make_unique<ProcessObjects>(
+        bus::busOf(getObject().createSignal(Manager_adaptor::INTERFACE_NAME, "ProcessStarted")),
+        supervisor_, figures_);
 }
 
 ForeverService::~ForeverService() {
     groups_.reset();
-    objects_.clear();
+    processObjects_.reset();
     unregisterAdaptor();
 }
 
@@ -80,12 +83,11 @@ void ForeverService::publish(const SupervisorEvent& e) {
     auto path = [&] { return sdbus::ObjectPath(processObjectPath(uid)); };
     switch (e.kind) {
         case SupervisorEvent::Kind::Added:
-            objects_[uid] = std::make_unique<ProcessObject>(getObject().getConnection(),
-                                                            supervisor_, p, figures_[uid], access_);
-            break;
+            processObjects_->added(p);
+            return;
         case SupervisorEvent::Kind::Removed:
-            objects_.erase(uid);
             figures_.erase(uid);
+            processObjects_->removed(uid);
             return;
         case SupervisorEvent::Kind::Started:
             if (p.restarts > 0) {
@@ -113,10 +115,7 @@ void ForeverService::publish(const SupervisorEvent& e) {
         case SupervisorEvent::Kind::ReloadFailed:
             break;
     }
-    if (auto it = objects_.find(uid);
-        it != objects_.end() && e.kind != SupervisorEvent::Kind::Added) {
-        it->second->announceChanges();
-    }
+    processObjects_->announceChanges(p);
 }
 
 sdbus::ObjectPath ForeverService::startProcess(ProcessSpec spec) {

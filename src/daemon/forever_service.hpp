@@ -12,7 +12,7 @@
 #include "daemon/access_policy.hpp"
 #include "daemon/group_control.hpp"
 #include "daemon/journal_events.hpp"
-#include "daemon/process_object.hpp"
+#include "daemon/process_objects.hpp"
 #include "daemon/process_properties.hpp"
 #include "daemon/state_saver.hpp"
 #include "manager_adaptor.h"
@@ -21,7 +21,7 @@ namespace forever {
 
 // /org/forever/Forever1: the Manager interface and the ObjectManager root.
 // Turns bus calls into Supervisor calls and Supervisor events into signals,
-// PropertiesChanged and journal entries. Owns one ProcessObject per process.
+// PropertiesChanged and journal entries. Owns the process objects' fallback.
 class ForeverService final
     : public sdbus::AdaptorInterfaces<org::forever::Forever1::Manager_adaptor,
                                       sdbus::ObjectManager_adaptor, sdbus::Properties_adaptor> {
@@ -35,7 +35,10 @@ class ForeverService final
     // Spec keys (e.g. logMaxBytes) for Start() calls that leave them out.
     void setSpecDefaults(nlohmann::json defaults) { specDefaults_ = std::move(defaults); }
     // Who may control which process (system mode); unset: everyone.
-    void setAccessPolicy(const AccessPolicy* access) { access_ = access; }
+    void setAccessPolicy(const AccessPolicy* access) {
+        access_ = access;
+        processObjects_->setAccessPolicy(access);
+    }
     // Start and StartMany reply once their records are saved by `saver`
     // (unset: at once).
     void setStateSaver(StateSaver* saver) { saver_ = saver; }
@@ -95,8 +98,8 @@ class ForeverService final
     Supervisor& supervisor_;
     JournalEvents& journal_;
     std::map<std::string, std::string> defaultEnv_;
-    std::map<std::string, std::unique_ptr<ProcessObject>> objects_;
     std::map<std::string, ProcessFigures> figures_;
+    std::unique_ptr<ProcessObjects> processObjects_;
     nlohmann::json specDefaults_ = nlohmann::json::object();
     const AccessPolicy* access_ = nullptr;
     StateSaver* saver_ = nullptr;
