@@ -35,12 +35,13 @@ sd_bus* busOf(const sdbus::Message& message) {
 
 uid_t Call::senderUid() const {
     sd_bus_creds* creds = nullptr;
-    // SD_BUS_CREDS_AUGMENT off: the uid the bus daemon vouches for
-    // (GetConnectionCredentials), never one read from /proc.
-    int r = sd_bus_query_sender_creds(call_, SD_BUS_CREDS_UID, &creds);
+    // The bus daemon's UnixUserID (GetConnectionCredentials), which sd-bus
+    // gives as the effective uid; SD_BUS_CREDS_AUGMENT off: never one read
+    // from /proc, where the sender's pid may be someone else's by now.
+    int r = sd_bus_query_sender_creds(call_, SD_BUS_CREDS_EUID, &creds);
     uid_t uid = 0;
     if (r >= 0) {
-        r = sd_bus_creds_get_uid(creds, &uid);
+        r = sd_bus_creds_get_euid(creds, &uid);
     }
     sd_bus_creds_unref(creds);
     if (r < 0) {

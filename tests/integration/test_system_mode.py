@@ -102,6 +102,24 @@ def test_non_root_callers_control_only_their_own():
                      '/org/forever/Forever1', 'org.forever.Forever1.Manager.Stop',
                      'string:rootapp'], extra_env=bus, check=False, cwd='/tmp')
         assert 'org.forever.Forever1.Error.AccessDenied' in r.stderr, r.stderr
+        # The same on the process objects (one sd-bus fallback table, its own
+        # caller check): refused on root's, allowed on the caller's own.
+        def process_call_as_nobody(uid, method, *args):
+            return env.run(['setpriv', '--reuid=%d' % NOBODY, '--regid=%d' % NOBODY,
+                            '--clear-groups', 'dbus-send', '--system', '--print-reply',
+                            '--dest=org.forever.Forever1', '/org/forever/Forever1/process/' + uid,
+                            'org.forever.Forever1.Process.' + method] + list(args),
+                           extra_env=bus, check=False, cwd='/tmp')
+        for method, args in (('Stop', ()), ('Restart', ()), ('Kill', ('int32:9',))):
+            r = process_call_as_nobody('rootapp', method, *args)
+            assert ('org.forever.Forever1.Error.AccessDenied' in r.stderr and
+                    'belongs to another user' in r.stderr), (method, r.stderr)
+        assert pid_alive(listed['rootapp']['pid'])
+        r = process_call_as_nobody('userapp', 'Restart')
+        assert r.returncode == 0, r.stderr
+        wait_for(lambda: not pid_alive(listed['userapp']['pid']), what='the old userapp run gone')
+        listed = {p['uid']: p for p in json.loads(as_nobody('list', '--json').stdout)}
+        assert owner_of(listed['userapp']['pid']) == NOBODY
         # Files foreverd would open as root are refused to users.
         r = as_nobody('start', '--uid', 'sneaky', '-o', '/etc/forever-test-should-not-exist',
                       app, check=False)
