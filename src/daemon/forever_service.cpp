@@ -87,7 +87,7 @@ void ForeverService::publish(const SupervisorEvent& e) {
             return;
         case SupervisorEvent::Kind::Removed:
             figures_.erase(uid);
-            processObjects_->removed(uid);
+            processObjects_->removed(p);
             return;
         case SupervisorEvent::Kind::Started:
             if (p.restarts > 0) {
@@ -115,7 +115,7 @@ void ForeverService::publish(const SupervisorEvent& e) {
         case SupervisorEvent::Kind::ReloadFailed:
             break;
     }
-    processObjects_->announceChanges(p);
+    processObjects_->changed(p);
 }
 
 sdbus::ObjectPath ForeverService::startProcess(ProcessSpec spec) {

@@ -39,6 +39,8 @@ class ForeverService final
         access_ = access;
         processObjects_->setAccessPolicy(access);
     }
+    // PropertiesChanged once per process and loop dispatch (ProcessObjects).
+    void coalesceAnnouncementsOn(EventLoop& loop) { processObjects_->coalesceOn(&loop); }
     // Start and StartMany reply once their records are saved by `saver`
     // (unset: at once).
     void setStateSaver(StateSaver* saver) { saver_ = saver; }

@@ -274,6 +274,7 @@ int run(const Options& options) {
         std::make_unique<ForeverService>(*connection, supervisor, events, currentEnvironment());
     service->setSpecDefaults(options.specDefaults);
     service->setStateSaver(&saver);
+    service->coalesceAnnouncementsOn(loop);
     AccessPolicy access(options.system);
     service->setAccessPolicy(&access);
     MetricsSampler sampler(

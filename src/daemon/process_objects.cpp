@@ -42,10 +42,37 @@ void ProcessObjects::added(const Process& process) {
             "InterfacesAdded");
 }
 
-void ProcessObjects::removed(const std::string& uid) {
-    emitted(sd_bus_emit_interfaces_removed(bus_, processObjectPath(uid).c_str(), INTERFACE_NAME,
-                                           nullptr),
+void ProcessObjects::removed(const Process& process) {
+    pendingSet_.erase(&process);
+    emitted(sd_bus_emit_interfaces_removed(bus_, processObjectPath(process.spec.uid).c_str(),
+                                           INTERFACE_NAME, nullptr),
             "InterfacesRemoved");
+}
+
+void ProcessObjects::changed(const Process& process) {
+    if (!loop_) {
+        announceChanges(process);
+        return;
+    }
+    if (pendingSet_.insert(&process).second) {
+        pending_.push_back(&process);
+    }
+    if (!flush_) {
+        flush_ = loop_->addDeferred([this] { announcePending(); });
+    }
+}
+
+void ProcessObjects::announcePending() {
+    auto pending = std::move(pending_);
+    pending_.clear();
+    flush_.reset();
+    for (const Process* p : pending) {
+        // Erased first: announcing may fail (throw), the rest must not be
+        // announced twice or left pending forever.
+        if (pendingSet_.erase(p) > 0) {
+            announceChanges(*p);
+        }
+    }
 }
 
 void ProcessObjects::announceChanges(const Process& process) {

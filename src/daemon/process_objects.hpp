@@ -2,6 +2,10 @@
 
 #include <map>
 #include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "core/event_loop.hpp"
 
 #include "process_fallback.h"
 
@@ -25,10 +29,16 @@ class ProcessObjects final : public org::forever::Forever1::Process_fallback<Pro
     // Who may control which process (system mode); unset: everyone.
     void setAccessPolicy(const AccessPolicy* access) { access_ = access; }
 
+    // With a loop, PropertiesChanged goes out once per process at the end
+    // of the loop's dispatch, with the values then: a stop's exit and
+    // removal (or a restart's exit and new run) in one dispatch announce
+    // once, or not at all when the object is gone by then. Without, at once.
+    void coalesceOn(EventLoop* loop) { loop_ = loop; }
+
     void added(const Process& process);
-    void removed(const std::string& uid);
-    // Emits PropertiesChanged for what moves during a process's life.
-    void announceChanges(const Process& process);
+    void removed(const Process& process);
+    // PropertiesChanged for what moves during a process's life.
+    void changed(const Process& process);
 
   private:
     Process* find(const char* path) override;
@@ -68,6 +78,8 @@ class ProcessObjects final : public org::forever::Forever1::Process_fallback<Pro
     std::string Reason(Process& p) override;
     uint64_t CPUUsageNSec(Process& p) override;
 
+    void announceChanges(const Process& process);
+    void announcePending();
     const ProcessFigures& figuresOf(const Process& p) const;
     void checkAccess(const bus::Call& call, const Process& p) const;
 
@@ -75,6 +87,12 @@ class ProcessObjects final : public org::forever::Forever1::Process_fallback<Pro
     Supervisor& supervisor_;
     const std::map<std::string, ProcessFigures>& figures_;
     const AccessPolicy* access_ = nullptr;
+    EventLoop* loop_ = nullptr;
+    // Changed since the last announcement, in order; `pendingSet_` says
+    // which are still to announce (a removed one leaves it: never read).
+    std::vector<const Process*> pending_;
+    std::unordered_set<const Process*> pendingSet_;
+    EventLoop::HandlePtr flush_;
 };
 
 }  // namespace forever
