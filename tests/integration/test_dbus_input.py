@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 
@@ -173,6 +174,64 @@ def test_every_refusal_is_named_and_nothing_else_is_touched():
         assert env.ctl_json('list') == []
         bystander.send_signal(signal.SIGKILL)
         bystander.wait()
+
+
+PROCESS_XML = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'dbus',
+                           'org.forever.Forever1.Process.xml')
+
+
+def members(interface):
+    """What a client sees of an interface element: methods with their
+    arguments, properties with type, access and change signalling."""
+    def emits(p):
+        for a in p.findall('annotation'):
+            if a.get('name') == 'org.freedesktop.DBus.Property.EmitsChangedSignal':
+                return a.get('value')
+        return 'true'
+    methods = {m.get('name'): [(a.get('name'), a.get('type'), a.get('direction', 'in'))
+                               for a in m.findall('arg')] for m in interface.findall('method')}
+    props = {p.get('name'): (p.get('type'), p.get('access'), emits(p))
+             for p in interface.findall('property')}
+    return methods, props
+
+
+def test_process_objects_are_what_their_xml_says():
+    # Process objects are served by a vtable generated from the XML
+    # (dbus/xml2fallback.py), not by sdbus-c++'s adaptor: what a client
+    # introspects must be the XML, member for member.
+    if shutil.which('gdbus') is None:
+        raise Skip('gdbus (libglib2.0-bin) not installed')
+    with Env() as env:
+        env.start_daemon()
+        app = env.fixture('forever_app.js')
+        for uid in ('plain', 'odd.uid-1'):
+            env.ctl('start', '--uid', uid, app)
+        paths = {'plain': ROOT + '/process/plain', 'odd.uid-1': ROOT + '/process/odd_2euid_2d1'}
+        want = [i for i in ET.parse(PROCESS_XML).getroot().findall('interface')
+                if i.get('name') == 'org.forever.Forever1.Process'][0]
+        for uid, path in paths.items():
+            r = env.run(['gdbus', 'introspect', '--session', '--dest', 'org.forever.Forever1',
+                         '--object-path', path, '--xml'], timeout=30)
+            got = [i for i in ET.fromstring(r.stdout).findall('interface')
+                   if i.get('name') == 'org.forever.Forever1.Process']
+            assert len(got) == 1, r.stdout
+            assert members(got[0]) == members(want), (uid, members(got[0]))
+            ok, _, text = gdbus(env, 'Get', "'org.forever.Forever1.Process'", "'Uid'", path=path,
+                                interface='org.freedesktop.DBus.Properties')
+            assert ok and repr(uid) in text, text
+        # The parent lists both as children; GetManagedObjects has both.
+        r = env.run(['gdbus', 'introspect', '--session', '--dest', 'org.forever.Forever1',
+                     '--object-path', ROOT + '/process', '--xml'], timeout=30)
+        children = {n.get('name') for n in ET.fromstring(r.stdout).findall('node')}
+        assert children == {'plain', 'odd_2euid_2d1'}, r.stdout
+        ok, _, text = gdbus(env, 'GetManagedObjects', path=ROOT,
+                            interface='org.freedesktop.DBus.ObjectManager')
+        assert ok and all(p in text for p in paths.values()), text
+        # A stopped process's object is gone.
+        env.ctl('stop', 'plain')
+        refused(env, 'org.freedesktop.DBus.Error.UnknownObject', 'Get',
+                "'org.forever.Forever1.Process'", "'Uid'", path=paths['plain'],
+                interface='org.freedesktop.DBus.Properties')
 
 
 if __name__ == '__main__':
