@@ -141,8 +141,11 @@ Run Launcher::launch(Process& p) {
     run.pidfd = std::move(spawned.pidfd);
     run.startedSteady = loop_.now();
     run.startedAtUs = realtimeMicros();
-    auto st = control_.stat(run.pid);
-    run.pidStartTime = st ? st->startTimeTicks : 0;
+    run.pidStartTime = spawned.startTimeTicks;
+    if (!run.pidStartTime) {
+        auto st = control_.stat(run.pid);
+        run.pidStartTime = st ? st->startTimeTicks : 0;
+    }
     try {
         run.capture = captureOutput(p, spawned);
     } catch (const SupervisorError& e) {

@@ -14,11 +14,13 @@
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
+
 #include "core/pidfd.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <mutex>
 #include <vector>
@@ -456,6 +458,20 @@ UniqueFd outputFor(OutputTarget target, UniqueFd& read) {
     return write;
 }
 
+// CLOCK_BOOTTIME in the clock ticks /proc/<pid>/stat counts start times in
+// (the kernel's nsec_to_clock_t of the task's start_boottime: a floor
+// division), or 0 when the tick does not divide a second in nanoseconds.
+uint64_t bootTimeTicks() {
+    static const long perSecond = ::sysconf(_SC_CLK_TCK);
+    if (perSecond <= 0 || 1000000000L % perSecond != 0) {
+        return 0;
+    }
+    timespec ts{};
+    ::clock_gettime(CLOCK_BOOTTIME, &ts);
+    const uint64_t ns = uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec);
+    return ns / uint64_t(1000000000L / perSecond);
+}
+
 }  // namespace
 
 SpawnedProcess spawnProcess(const SpawnRequest& request) {
@@ -487,8 +503,13 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
     sigset_t all, old;
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &old);
+    // The child's start time is taken inside clone: when the clock shows the
+    // same tick before and after, that tick is it, and the supervisor need
+    // not open /proc/<pid>/stat for it (a tenth of a bulk start's time).
+    const uint64_t ticksBefore = bootTimeTicks();
     pid_t pid = ::clone(execChild, stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &args);
     int cloneErrno = errno;
+    const uint64_t ticksAfter = bootTimeTicks();
     // The child staged its descriptors in our slots: /dev/null goes back in
     // (else we would hold its pipes' write ends, and never see their EOF).
     for (int fd : slots.fd) {
@@ -513,6 +534,7 @@ SpawnedProcess spawnProcess(const SpawnRequest& request) {
     spawned.pidfd = pidfdOrKill(pid);
     spawned.stdoutPipe = std::move(outRead);
     spawned.stderrPipe = std::move(errRead);
+    spawned.startTimeTicks = ticksBefore == ticksAfter ? ticksBefore : 0;
     return spawned;
 }
 

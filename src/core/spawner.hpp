@@ -33,6 +33,9 @@ struct SpawnedProcess {
     UniqueFd pidfd;
     UniqueFd stdoutPipe;  // read ends, when OutputTarget::Pipe
     UniqueFd stderrPipe;
+    // /proc/<pid>/stat's start time (field 22) when known without reading
+    // it (see spawnProcess), else 0.
+    uint64_t startTimeTicks = 0;
 };
 
 class SpawnError : public std::runtime_error {
