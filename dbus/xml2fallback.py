@@ -121,6 +121,9 @@ def generate(xml_path):
             lines.append('bus::read(m, %s);' % a.get('name'))
         args = ''.join(', std::move(%s)' % a.get('name') for a in ins)
         call = 'self_->%s(*static_cast<Object*>(found), bus::Call(m)%s' % (mname, args)
+        if async_ and outs:
+            raise SystemExit('xml2fallback: %s: an async method with results is not generated '
+                             '(PendingReply answers with none)' % mname)
         if async_:
             params.append('bus::PendingReply reply')
             ret = 'void'
@@ -210,8 +213,16 @@ class {cls} {{
             return object ? 1 : 0;
         }});
     }}
-    static int enumerate_(sd_bus*, const char*, void*, char*** nodes, sd_bus_error* error) {{
-        return bus::answer(error, [&] {{ return bus::toStrv(self_->objectPaths(), nodes); }});
+    // sd-bus asks with the path being introspected or listed: only the
+    // prefix or a parent of it has the objects below (an introspection of
+    // one object must not list all of them, 10 000 strings a call).
+    static int enumerate_(sd_bus*, const char* asked, void*, char*** nodes, sd_bus_error* error) {{
+        return bus::answer(error, [&] {{
+            return bus::toStrv(bus::isPathOrParent(asked, self_->slots_.prefix.c_str())
+                                   ? self_->objectPaths()
+                                   : std::vector<std::string>{{}},
+                               nodes);
+        }});
     }}
 
 {trampolines}

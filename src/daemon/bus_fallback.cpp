@@ -24,6 +24,10 @@ void check(int r, const char* what) {
     }
 }
 
+sd_bus_message* rawMessage(const sdbus::Message& message) {
+    return MessageHandle::of(message);
+}
+
 sd_bus* busOf(const sdbus::Message& message) {
     sd_bus_message* m = MessageHandle::of(message);
     sd_bus* bus = m ? sd_bus_message_get_bus(m) : nullptr;
@@ -105,6 +109,14 @@ int toStrv(const std::vector<std::string>& paths, char*** out) {
     return 1;
 }
 
+bool isPathOrParent(const char* path, const char* prefix) {
+    const size_t n = std::strlen(path);
+    if (std::strcmp(path, "/") == 0) {
+        return true;
+    }
+    return std::strncmp(path, prefix, n) == 0 && (prefix[n] == '\0' || prefix[n] == '/');
+}
+
 void addFallback(sd_bus* bus, const char* prefix, const char* interface,
                  const sd_bus_vtable* vtable, sd_bus_object_find_t find,
                  sd_bus_node_enumerator_t enumerate, FallbackSlots& slots) {
@@ -116,6 +128,7 @@ void addFallback(sd_bus* bus, const char* prefix, const char* interface,
         check(r, "sd_bus_add_node_enumerator");
     }
     slots.bus = sd_bus_ref(bus);
+    slots.prefix = prefix;
 }
 
 void removeFallback(FallbackSlots& slots) {

@@ -24,6 +24,9 @@ namespace forever::bus {
 // Throws for a negative sd-bus return code.
 void check(int r, const char* what);
 
+// The sd-bus message under an sdbus-c++ one.
+sd_bus_message* rawMessage(const sdbus::Message& message);
+
 // The sd_bus an sdbus-c++ message (and so its connection) lives on.
 // sdbus-c++ 1.2 does not expose it; Message's handle is a protected member
 // of its public header, reached here the way C++ allows (a member pointer
@@ -156,7 +159,11 @@ int replyWith(sd_bus_message* call, const T& value) {
 // A node enumerator's answer: a malloc'ed strv sd-bus frees.
 int toStrv(const std::vector<std::string>& paths, char*** out);
 
+// Whether `path` is `prefix` or one of its parents ("/" included).
+bool isPathOrParent(const char* path, const char* prefix);
+
 struct FallbackSlots {
+    std::string prefix;
     sd_bus* bus = nullptr;
     sd_bus_slot* vtable = nullptr;
     sd_bus_slot* enumerator = nullptr;

@@ -1,6 +1,7 @@
 #include "daemon/forever_service.hpp"
 
 #include <fmt/format.h>
+#include <syslog.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -60,9 +61,14 @@ void ForeverService::onEvent(const SupervisorEvent& e) {
     try {
         publish(e);
     } catch (const sdbus::Error&) {
-        // Only a lost connection makes a signal fail; BusAttachment reports
-        // that and stops foreverd. Supervision (the halt in progress) must
-        // not be cut short by it.
+        // Only a lost connection makes an sdbus-c++ signal fail;
+        // BusAttachment reports that and stops foreverd. Supervision (the
+        // halt in progress) must not be cut short by it.
+    } catch (const std::exception& error) {
+        // A raw sd-bus signal (ProcessObjects) that failed otherwise (no
+        // memory, a full queue): said, and supervision goes on.
+        journal_.daemonMessage(LOG_WARNING, fmt::format("{}: D-Bus signal not sent: {}",
+                                                        e.process->spec.uid, error.what()));
     }
 }
 

@@ -1,6 +1,7 @@
 #include "daemon/process_objects.hpp"
 
 #include <cerrno>
+#include <exception>
 #include <memory>
 #include <system_error>
 
@@ -50,6 +51,13 @@ void ProcessObjects::removed(const Process& process) {
 }
 
 void ProcessObjects::changed(const Process& process) {
+    // Events come before Added (a start's first run, a log error on the way
+    // to a spawn that fails) and for processes the table no longer holds:
+    // no object to announce. Only a process in the table is queued, as only
+    // its removal (removed()) can free it.
+    if (supervisor_.findByUid(process.spec.uid) != &process) {
+        return;
+    }
     if (!loop_) {
         announceChanges(process);
         return;
@@ -66,21 +74,26 @@ void ProcessObjects::announcePending() {
     auto pending = std::move(pending_);
     pending_.clear();
     flush_.reset();
+    // One failure neither stops the others nor leaves any queued for good
+    // (changed() would never queue it again); the first is rethrown after.
+    std::exception_ptr failure;
     for (const Process* p : pending) {
-        // Erased first: announcing may fail (throw), the rest must not be
-        // announced twice or left pending forever.
         if (pendingSet_.erase(p) > 0) {
-            announceChanges(*p);
+            try {
+                announceChanges(*p);
+            } catch (const std::exception&) {
+                if (!failure) {
+                    failure = std::current_exception();
+                }
+            }
         }
+    }
+    if (failure) {
+        std::rethrow_exception(failure);
     }
 }
 
 void ProcessObjects::announceChanges(const Process& process) {
-    // Events come before Added (a start's first run) and for processes the
-    // table no longer holds: no object to announce then.
-    if (supervisor_.findByUid(process.spec.uid) != &process) {
-        return;
-    }
     static const char* kMoving[] = {"MainPID",    "State",      "Restarts",      "StartedAt",
                                     "ExitCode",   "ExitSignal", "RecentCrashes", "Reason",
                                     "StatusText", "Ready",      nullptr};

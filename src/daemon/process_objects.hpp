@@ -32,7 +32,9 @@ class ProcessObjects final : public org::forever::Forever1::Process_fallback<Pro
     // With a loop, PropertiesChanged goes out once per process at the end
     // of the loop's dispatch, with the values then: a stop's exit and
     // removal (or a restart's exit and new run) in one dispatch announce
-    // once, or not at all when the object is gone by then. Without, at once.
+    // once, or not at all when the object is gone by then (and not at all
+    // in the dispatch that exits the loop: foreverd is leaving, its name
+    // going away says more). Without, at once.
     void coalesceOn(EventLoop* loop) { loop_ = loop; }
 
     void added(const Process& process);
