@@ -2,15 +2,60 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+
 #include "cli/table.hpp"
 #include "cli/user_config.hpp"
 #include "core/exit_status.hpp"
 
 namespace forever::cli {
 
+std::vector<std::string> listColumns() {
+    return columnsOf(loadUserConfig(userConfigPath()));
+}
+
+std::vector<std::string> fieldsShownBy(const std::vector<std::string>& columns) {
+    // What each column of renderList below reads of a ProcessView.
+    static const std::map<std::string, std::vector<std::string>> fieldsOf{
+        {"index", {}},
+        {"uid", {"Uid"}},
+        {"command", {"Command"}},
+        {"script", {"Script"}},
+        {"pid", {"MainPID"}},
+        {"uptime", {"MainPID", "StartedAt"}},
+        {"restarts", {"Restarts"}},
+        {"cpu", {"MainPID", "Samples", "CPUUsage"}},
+        {"memory", {"MainPID", "Samples", "MemoryRSS"}},
+        {"state", {"State", "RecentCrashes"}},
+        {"logfile", {"LogFile", "OutFile", "ErrFile"}},
+        {"args", {"Args"}},
+        {"dir", {"WorkingDirectory"}},
+        {"status", {"StatusText"}},
+        {"exitcode", {"ExitCode", "ExitSignal"}},
+    };
+    std::vector<std::string> fields;
+    for (const auto& c : columns) {
+        auto it = fieldsOf.find(c);
+        if (it == fieldsOf.end()) {
+            continue;  // renderList shows nothing for it either
+        }
+        for (const auto& f : it->second) {
+            if (std::find(fields.begin(), fields.end(), f) == fields.end()) {
+                fields.push_back(f);
+            }
+        }
+    }
+    return fields;
+}
+
 std::string renderList(const std::vector<ProcessView>& all, const Output& out) {
+    return renderList(all, listColumns(), out);
+}
+
+std::string renderList(const std::vector<ProcessView>& all, const std::vector<std::string>& columns,
+                       const Output& out) {
     const int64_t now = realtimeNowUs();
-    const auto columns = columnsOf(loadUserConfig(userConfigPath()));
     std::vector<std::string> headers;
     for (const auto& c : columns) {
         headers.push_back(c == "index" ? "" : c);
