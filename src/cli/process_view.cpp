@@ -68,21 +68,21 @@ ProcessView decodeProcess(const ProcessRow& row) {
         static_cast<const ProcessTuple&>(row));
 }
 
-std::vector<ProcessView> listProcesses(BusClient& client) {
-    auto rows = client.call([](ManagerProxy& m) { return m.ListV2(); });
-    std::vector<ProcessView> out;
-    out.reserve(rows.size());
+namespace {
+
+// The members of a group together, at the place of the group's first
+// member; the rest stays in index order.
+std::vector<ProcessView> groupsTogether(std::vector<ProcessView> out) {
     std::map<std::string, size_t> firstOfGroup;  // group → position of its first member
-    std::vector<size_t> place;                   // sort key of each row
-    for (const auto& row : rows) {
-        out.push_back(decodeProcess(row.get<0>()));
-        out.back().group = row.get<1>();
-        const std::string& group = out.back().group;
-        size_t at = out.size() - 1;
-        if (!group.empty()) {
-            at = firstOfGroup.emplace(group, at).first->second;
-        }
-        place.push_back(at);
+    std::vector<size_t> place(out.size());       // sort key of each row
+    bool grouped = false;
+    for (size_t i = 0; i < out.size(); ++i) {
+        const std::string& group = out[i].group;
+        place[i] = group.empty() ? i : firstOfGroup.emplace(group, i).first->second;
+        grouped = grouped || place[i] != i;
+    }
+    if (!grouped) {
+        return out;
     }
     std::vector<size_t> order(out.size());
     std::iota(order.begin(), order.end(), size_t{0});
@@ -94,6 +94,69 @@ std::vector<ProcessView> listProcesses(BusClient& client) {
         sorted.push_back(std::move(out[i]));
     }
     return sorted;
+}
+
+// Moves column `from` (if it was sent) into the field `to` of each view.
+template <typename T, typename U>
+void take(std::vector<T>& from, std::vector<ProcessView>& views, U ProcessView::*to) {
+    for (size_t i = 0; i < from.size() && i < views.size(); ++i) {
+        views[i].*to = std::move(from[i]);
+    }
+}
+
+}  // namespace
+
+std::vector<ProcessView> listProcesses(BusClient& client) {
+    auto rows = client.call([](ManagerProxy& m) { return m.ListV2(); });
+    std::vector<ProcessView> out;
+    out.reserve(rows.size());
+    for (const auto& row : rows) {
+        out.push_back(decodeProcess(row.get<0>()));
+        out.back().group = row.get<1>();
+    }
+    return groupsTogether(std::move(out));
+}
+
+std::vector<ProcessView> listProcesses(BusClient& client, const std::vector<std::string>& fields) {
+    std::vector<std::string> names = fields;
+    if (std::find(names.begin(), names.end(), "Group") == names.end()) {
+        names.push_back("Group");  // for the order
+    }
+    auto columns = client.call([&](ManagerProxy& m) { return m.ListColumns(names); });
+    // The parameters follow the reply's order (Manager.ListColumns in dbus/).
+    return std::apply(
+        [](auto& path, auto& uid, auto& script, auto& command, auto& args, auto& workingDirectory,
+           auto& pid, auto& state, auto& restarts, auto& startedAt, auto& exitCode,
+           auto& exitSignal, auto& logFile, auto& outFile, auto& errFile, auto& memory, auto& cpu,
+           auto& samples, auto& statusText, auto& recentCrashes, auto& group) {
+            std::vector<ProcessView> views(group.size());
+            for (size_t i = 0; i < views.size(); ++i) {
+                views[i].index = static_cast<uint32_t>(i);
+            }
+            take(path, views, &ProcessView::path);
+            take(uid, views, &ProcessView::uid);
+            take(script, views, &ProcessView::script);
+            take(command, views, &ProcessView::command);
+            take(args, views, &ProcessView::args);
+            take(workingDirectory, views, &ProcessView::workingDirectory);
+            take(pid, views, &ProcessView::pid);
+            take(state, views, &ProcessView::state);
+            take(restarts, views, &ProcessView::restarts);
+            take(startedAt, views, &ProcessView::startedAtUs);
+            take(exitCode, views, &ProcessView::exitCode);
+            take(exitSignal, views, &ProcessView::exitSignal);
+            take(logFile, views, &ProcessView::logFile);
+            take(outFile, views, &ProcessView::outFile);
+            take(errFile, views, &ProcessView::errFile);
+            take(memory, views, &ProcessView::memory);
+            take(cpu, views, &ProcessView::cpu);
+            take(samples, views, &ProcessView::samples);
+            take(statusText, views, &ProcessView::statusText);
+            take(recentCrashes, views, &ProcessView::recentCrashes);
+            take(group, views, &ProcessView::group);
+            return groupsTogether(std::move(views));
+        },
+        static_cast<decltype(asTuple(columns))&>(columns));
 }
 
 nlohmann::json toJson(const ProcessView& p, int64_t nowUs) {

@@ -56,6 +56,11 @@ ProcessView decodeProcess(const ProcessRow& row);
 // place of the group's first member, in index order.
 std::vector<ProcessView> listProcesses(BusClient& client);
 
+// The same, with only `fields` filled (Manager.ListColumns names, e.g.
+// "Uid", "MainPID"; index and group are always there): for views
+// that show a few fields of many processes.
+std::vector<ProcessView> listProcesses(BusClient& client, const std::vector<std::string>& fields);
+
 // The stable --json form (documented in foreverctl(1)).
 nlohmann::json toJson(const ProcessView& p, int64_t nowUs);
 

@@ -71,13 +71,19 @@ std::string renderTable(const std::vector<std::string>& headers,
                         const TableStyle& style) {
     const size_t columns = headers.size();
     const size_t gap = style.plain ? 1 : 2;
+    // Every cell's width, measured once: the column widths and each cell's
+    // padding need it (at 10 000 rows, measuring three times per cell was
+    // a tenth of `list`).
+    std::vector<size_t> cellWidths((rows.size() + 1) * columns, 0);
+    auto cellWidth = [&](size_t row, size_t c) -> size_t& { return cellWidths[row * columns + c]; };
     std::vector<size_t> widths(columns, 0);
     for (size_t c = 0; c < columns; ++c) {
-        widths[c] = visibleWidth(headers[c]);
-        for (const auto& row : rows) {
-            if (c < row.size()) {
-                widths[c] = std::max(widths[c], visibleWidth(row[c]));
-            }
+        widths[c] = cellWidth(0, c) = visibleWidth(headers[c]);
+    }
+    for (size_t r = 0; r < rows.size(); ++r) {
+        for (size_t c = 0; c < columns && c < rows[r].size(); ++c) {
+            cellWidth(r + 1, c) = visibleWidth(rows[r][c]);
+            widths[c] = std::max(widths[c], cellWidth(r + 1, c));
         }
     }
     if (style.width > 0 && !style.plain) {
@@ -98,36 +104,47 @@ std::string renderTable(const std::vector<std::string>& headers,
         }
     }
     std::string out;
-    auto line = [&](const std::vector<std::string>& cells, bool header) {
-        std::string text;
+    const std::string none;
+    auto line = [&](const std::vector<std::string>& cells, size_t row) {
         for (size_t c = 0; c < columns; ++c) {
-            std::string cell = c < cells.size() ? cells[c] : "";
+            const std::string& cell = c < cells.size() ? cells[c] : none;
             if (style.plain) {
-                text += cell.empty() ? "-" : cell;
-            } else {
-                cell = truncateVisible(cell, widths[c]);
-                if (header) {
-                    cell = paint(cell, "\x1b[1m", style.color);
-                }
-                text += cell;
+                out += cell.empty() ? "-" : cell;
                 if (c + 1 < columns) {
-                    text.append(widths[c] - visibleWidth(cell) + gap, ' ');
+                    out += ' ';
                 }
+                continue;
             }
-            if (style.plain && c + 1 < columns) {
-                text += ' ';
+            size_t shown = cellWidth(row, c);
+            auto add = [&](const std::string& text) {
+                if (row == 0 && style.color) {
+                    out += paint(text, "\x1b[1m", true);
+                } else {
+                    out += text;
+                }
+            };
+            if (shown > widths[c]) {
+                std::string cut = truncateVisible(cell, widths[c]);
+                shown = visibleWidth(cut);
+                add(cut);
+            } else {
+                add(cell);
+            }
+            if (c + 1 < columns) {
+                out.append(widths[c] - shown + gap, ' ');
             }
         }
-        while (!text.empty() && text.back() == ' ') {
-            text.pop_back();
+        // No trailing blanks (the line's start is after the last newline).
+        while (!out.empty() && out.back() == ' ') {
+            out.pop_back();
         }
-        out += text + "\n";
+        out += '\n';
     };
     if (!style.plain) {
-        line(headers, true);
+        line(headers, 0);
     }
-    for (const auto& row : rows) {
-        line(row, false);
+    for (size_t r = 0; r < rows.size(); ++r) {
+        line(rows[r], r + 1);
     }
     return out;
 }

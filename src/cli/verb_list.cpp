@@ -11,7 +11,14 @@ using nlohmann::json;
 
 int runList(const Invocation& inv, const Output& out) {
     BusClient client(inv.system);
-    auto all = listProcesses(client);
+    // The table needs a few fields of each process (ListColumns); --json
+    // shows them all (ListV2).
+    const auto columns = out.json ? std::vector<std::string>{} : listColumns();
+    auto fields = fieldsShownBy(columns);
+    if (!inv.operands.empty()) {
+        fields.push_back("Path");  // what Find answers with
+    }
+    auto all = out.json ? listProcesses(client) : listProcesses(client, fields);
     if (!inv.operands.empty()) {
         // `list api`: what the TARGET names (a group: its members), as foreverd resolves it.
         auto paths = client.call([&](ManagerProxy& m) { return m.Find(inv.operands.front()); });
@@ -32,7 +39,7 @@ int runList(const Invocation& inv, const Output& out) {
         std::cout << "No forever processes running\n";
         return kExitOk;
     }
-    std::cout << renderList(all, out);
+    std::cout << renderList(all, columns, out);
     return kExitOk;
 }
 

@@ -33,7 +33,8 @@ int runMonit(const Invocation& inv, const Output& out) {
     };
     try {
         for (;;) {
-            auto all = listProcesses(client);
+            const auto columns = listColumns();
+            auto all = listProcesses(client, fieldsShownBy(columns));
             std::string frame = tty ? "\x1b[H\x1b[2J" : "";
             char stamp[32];
             time_t t = ::time(nullptr);
@@ -44,7 +45,7 @@ int runMonit(const Invocation& inv, const Output& out) {
                                        all.size()),
                            "\x1b[1m", out.color) +
                      "\n\n";
-            frame += all.empty() ? "No forever processes running\n" : renderList(all, out);
+            frame += all.empty() ? "No forever processes running\n" : renderList(all, columns, out);
             std::cout << frame << std::flush;
             if (!tty) {
                 break;  // a pipe gets one frame

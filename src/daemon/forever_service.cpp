@@ -357,6 +357,16 @@ std::vector<sdbus::Struct<ProcessRow, std::string>> ForeverService::ListV2() {
     });
 }
 
+ProcessColumns ForeverService::ListColumns(const std::vector<std::string>& names) {
+    return guarded([&] {
+        try {
+            return processColumns(supervisor_.processes(), names, figures_);
+        } catch (const std::invalid_argument& e) {
+            throw sdbus::Error(dbus_errors::kInvalidArgument, e.what());
+        }
+    });
+}
+
 std::map<std::string, uint64_t> ForeverService::ListCPUUsageNSec() {
     return guarded([&] {
         std::map<std::string, uint64_t> out;

@@ -12,6 +12,7 @@
 #include "daemon/access_policy.hpp"
 #include "daemon/group_control.hpp"
 #include "daemon/journal_events.hpp"
+#include "daemon/process_columns.hpp"
 #include "daemon/process_objects.hpp"
 #include "daemon/process_properties.hpp"
 #include "daemon/state_saver.hpp"
@@ -78,6 +79,7 @@ class ForeverService final
     void StopByPid(sdbus::Result<std::string>&& result, uint32_t pid) override;
     std::vector<ProcessRow> List() override;
     std::vector<sdbus::Struct<ProcessRow, std::string>> ListV2() override;
+    ProcessColumns ListColumns(const std::vector<std::string>& names) override;
     std::map<std::string, uint64_t> ListCPUUsageNSec() override;
     std::vector<sdbus::ObjectPath> Find(const std::string& target) override;
     sdbus::ObjectPath GetProcess(const std::string& target) override;
