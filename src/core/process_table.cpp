@@ -14,6 +14,7 @@ namespace forever {
 Process& ProcessTable::add(std::unique_ptr<Process> process) {
     process->tableSeq = nextSeq_++;
     byUid_[process->spec.uid] = process.get();
+    seqs_.push_back(process->tableSeq);
     entries_.push_back(std::move(process));
     Process& added = *entries_.back();
     added.indexedPid = 0;
@@ -22,8 +23,8 @@ Process& ProcessTable::add(std::unique_ptr<Process> process) {
 }
 
 void ProcessTable::erase(const Process& process) {
-    size_t index = indexOf(process);
-    if (index >= entries_.size()) {
+    size_t slot = slotOf(process);
+    if (slot >= entries_.size()) {
         return;
     }
     if (auto found = byUid_.find(process.spec.uid);
@@ -35,7 +36,31 @@ void ProcessTable::erase(const Process& process) {
         byPid_.erase(found);
     }
     std::erase(reloading_, &process);
-    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(index));
+    entries_[slot].reset();
+    ++holes_;
+}
+
+size_t ProcessTable::slotOf(const Process& process) const {
+    auto at = std::lower_bound(seqs_.begin(), seqs_.end(), process.tableSeq);
+    const auto slot = static_cast<size_t>(at - seqs_.begin());
+    return slot < entries_.size() && entries_[slot].get() == &process ? slot : entries_.size();
+}
+
+void ProcessTable::compact() const {
+    if (holes_ == 0) {
+        return;
+    }
+    size_t to = 0;
+    for (size_t from = 0; from < entries_.size(); ++from) {
+        if (entries_[from]) {
+            entries_[to] = std::move(entries_[from]);
+            seqs_[to] = seqs_[from];
+            ++to;
+        }
+    }
+    entries_.resize(to);
+    seqs_.resize(to);
+    holes_ = 0;
 }
 
 Process* ProcessTable::findByUid(const std::string& uid) const {
@@ -46,7 +71,7 @@ Process* ProcessTable::findByUid(const std::string& uid) const {
 void ProcessTable::runBegan(Process& p) const {
     // Only a process in the table is indexed: a hint for one that never
     // enters it (its start threw) must not leave a pointer behind.
-    if (p.indexedPid == p.run.pid || indexOf(p) == entries_.size()) {
+    if (p.indexedPid == p.run.pid || slotOf(p) == entries_.size()) {
         return;
     }
     if (auto found = byPid_.find(p.indexedPid); found != byPid_.end() && found->second == &p) {
@@ -67,7 +92,7 @@ Process* ProcessTable::findByPid(pid_t pid) const {
     }
     // Not indexed (a run begun where no hint was given): the scan, once.
     for (const auto& p : entries_) {
-        if (p->run.pid == pid) {
+        if (p && p->run.pid == pid) {
             runBegan(*p);
             return p.get();
         }
@@ -88,21 +113,19 @@ Process* ProcessTable::findByIncomingPid(pid_t pid) const {
 }
 
 size_t ProcessTable::indexOf(const Process& process) const {
-    auto at = std::lower_bound(
-        entries_.begin(), entries_.end(), process.tableSeq,
-        [](const std::unique_ptr<Process>& p, uint64_t seq) { return p->tableSeq < seq; });
-    return at != entries_.end() && at->get() == &process
-               ? static_cast<size_t>(at - entries_.begin())
-               : entries_.size();
+    compact();
+    size_t slot = slotOf(process);
+    return slot < entries_.size() ? slot : size();
 }
 
 size_t ProcessTable::runningCount() const {
-    return static_cast<size_t>(
-        std::count_if(entries_.begin(), entries_.end(), [](const auto& p) { return p->alive(); }));
+    return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(),
+                                             [](const auto& p) { return p && p->alive(); }));
 }
 
 std::vector<Process*> ProcessTable::resolve(const std::string& target,
                                             const std::string& cwd) const {
+    compact();
     std::vector<TargetCandidate> candidates;
     candidates.reserve(entries_.size());
     for (const auto& p : entries_) {

@@ -94,6 +94,33 @@ TEST_CASE("indexes stay right through many erases and adds in a row") {
     CHECK(table.findByUid("p4") == kept[2]);
 }
 
+TEST_CASE("erased places are holes until asked for: lookups, counts and targets skip them") {
+    ProcessTable table;
+    std::vector<Process*> all;
+    for (int i = 0; i < 20; ++i) {
+        all.push_back(&addProcess(table, "p" + std::to_string(i), "/srv/x.js", 1000 + i));
+    }
+    // From the front, as a stopall reaps: nothing asks for a place between.
+    for (int i = 0; i < 10; ++i) {
+        table.erase(*all[static_cast<size_t>(i)]);
+    }
+    CHECK(table.size() == 10);
+    CHECK(table.runningCount() == 10);
+    CHECK(table.findByPid(1005) == nullptr);
+    all[15]->run.pid = 2015;  // a run the pid index was not told of: the scan
+    CHECK(table.findByPid(2015) == all[15]);
+    Process& late = addProcess(table, "late", "/srv/y.js", 3000);
+    CHECK(table.resolve("0") == std::vector<Process*>{all[10]});
+    CHECK(table.resolve("10") == std::vector<Process*>{&late});
+    CHECK(table.indexOf(late) == 10);
+    CHECK(table.indexOf(*all[19]) == 9);
+    CHECK(table.entries().size() == 11);
+    CHECK(table.entries().front().get() == all[10]);
+    table.erase(*all[12]);
+    CHECK(table.indexOf(*all[13]) == 2);
+    CHECK(table.size() == 10);
+}
+
 TEST_CASE("resolves targets by index, uid and script") {
     ProcessTable table;
     addProcess(table, "aaaa", "/srv/a.js");

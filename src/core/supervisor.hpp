@@ -120,6 +120,8 @@ class Supervisor {
     std::optional<std::string> restoreRecord(const nlohmann::json& record);
 
     const std::vector<std::unique_ptr<Process>>& processes() const;
+    // processes().size(), without closing the table's holes (ProcessTable).
+    size_t processCount() const { return table_.size(); }
     std::vector<Process*> resolve(const std::string& target, const std::string& cwd = {}) const;
     Process* findByUid(const std::string& uid) const;
     // An unused uid, as start() gives a spec without one.

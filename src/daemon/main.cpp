@@ -203,7 +203,7 @@ int run(const Options& options) {
     // then at most every 100 ms (the timer counts what changed meanwhile).
     EventLoop::HandlePtr statusPause;
     auto countNow = [&] {
-        status.running(supervisorPtr->runningCount(), supervisorPtr->processes().size());
+        status.running(supervisorPtr->runningCount(), supervisorPtr->processCount());
     };
     auto updateStatus = [&] {
         if (statusPause) {
@@ -249,7 +249,7 @@ int run(const Options& options) {
         if (halting) {
             return;  // the table is saved as it was when the stop began
         }
-        const size_t tableSize = supervisorPtr->processes().size();
+        const size_t tableSize = supervisorPtr->processCount();
         if (event.kind == SupervisorEvent::Kind::Added) {
             trimmer.added(tableSize);
         } else if (event.kind == SupervisorEvent::Kind::Removed) {
