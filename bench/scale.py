@@ -33,6 +33,7 @@ from env_marks import live_by_env  # noqa: E402
 from run import Ours, spawn_latency, wait_until  # noqa: E402
 
 MARK = 'FOREVER_BENCH_SCALE_UID'
+SAMPLE_INTERVAL_S = 5  # foreverd's default --sample-interval
 
 
 def smaps_rollup(pid):
@@ -144,6 +145,11 @@ def main():
             results['list_us_per_row'] = \
                 (results['list_ms_n'] - results['list_ms_1']) * 1000 / n
             results['restart_ms_n'] = restart_latency('probe', stamp) * 1000
+            # Steady state: every app sampled by the metrics sampler (every
+            # 5 s by default), whose history ring is a fixed part of an app's
+            # cost; measured right after the start, it was there or not by
+            # chance (9 or 14 KB per app from one run to the next).
+            time.sleep(SAMPLE_INTERVAL_S * 2 + 0.5)
             full = smaps_rollup(d)
             for key in ('Rss', 'Pss', 'Private_Dirty'):
                 results['idle_%s_kB' % key] = idle.get(key, 0)
