@@ -20,11 +20,15 @@ void HeapTrimmer::added(size_t tableSize) {
 }
 
 void HeapTrimmer::removed(size_t tableSize) {
-    if (tableSize > highWater_ / 2 || pending_) {
+    if (tableSize > highWater_ / 2) {
         return;
     }
     highWater_ = tableSize;
     trimmedAt_ = tableSize;
+    // A trim already pending (a start's, moments ago) may come in the middle
+    // of this burst of stops, before most of it is freed: this one's trim
+    // comes a second after its last halving instead.
+    pending_.reset();
     trimSoon();
 }
 

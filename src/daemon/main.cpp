@@ -190,6 +190,7 @@ int run(const Options& options) {
     supervisorOptions.journal = journal;
     supervisorOptions.lineage = options.stateDir.string();
     Supervisor* supervisorPtr = nullptr;
+    MetricsSampler* samplerPtr = nullptr;
     bool halting = false;
     // Written last by a foreverd that stopped every app itself (a key no
     // uid can be: uids have no '/'); its successor then has no leftovers of
@@ -253,6 +254,9 @@ int run(const Options& options) {
         if (event.kind == SupervisorEvent::Kind::Added) {
             trimmer.added(tableSize);
         } else if (event.kind == SupervisorEvent::Kind::Removed) {
+            if (samplerPtr) {
+                samplerPtr->forget(event.process->spec.uid);
+            }
             trimmer.removed(tableSize - 1);  // Removed comes before it leaves
         }
         if (event.process) {
@@ -282,6 +286,13 @@ int run(const Options& options) {
         [&](const std::string& uid) -> ProcessFigures& { return service->figuresFor(uid); },
         [&](Process&, const std::string& message) { events.daemonMessage(LOG_WARNING, message); },
         [&] { service->announceMetrics(); });
+    samplerPtr = &sampler;
+    // Unset before the sampler goes (locals end in reverse): the
+    // supervisor, older, may still report removals.
+    struct SamplerGone {
+        MetricsSampler*& ptr;
+        ~SamplerGone() { ptr = nullptr; }
+    } samplerGone{samplerPtr};
     // Stops every process (their state saved as it was, so the next foreverd
     // starts them again) and then leaves the loop with `exitCode`.
     auto beginHalt = [&](int exitCode, const std::string& why) {

@@ -24,6 +24,10 @@ class MetricsSampler {
                    Report report, std::function<void()> sampled = {});
 
     void sampleNow();
+    // Drops what was kept of `uid` (it left the table): its history ring is
+    // most of an app's memory in foreverd and is given back with the app,
+    // not at the next tick, after the trim that follows a bulk stop.
+    void forget(const std::string& uid) { table_.forget(uid); }
 
   private:
     void schedule();
