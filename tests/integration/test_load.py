@@ -132,12 +132,15 @@ def test_many_processes_started_listed_restarted_stopped():
             assert after[1] == base[1], (base, after)
             if not sanitized(d.pid):  # ASan keeps freed memory in quarantine
                 # The heap the processes grew is given back once they are
-                # gone (glibc alone kept ~80% of it): half of it, from its
-                # peak (foreverd trims after a bulk start too, so the peak is
-                # after the restartall's churn, not with all just started).
+                # gone (glibc alone kept ~80% of it), from its peak (foreverd
+                # trims after a bulk start too, so the peak is after the
+                # restartall's churn, not with all just started). Two fifths
+                # at least: about 1.6 MB stays (pages pinned by what outlives
+                # the apps, as before), which was a third of the growth when
+                # an app cost ~24 KB and is half of it at ~9 KB.
                 peak = max(full[0], churned[0])
-                wait_for(lambda: figures(d.pid)[0] < peak - (peak - base[0]) / 2,
-                         timeout=5, what='foreverd to give back half the memory its '
+                wait_for(lambda: figures(d.pid)[0] < peak - (peak - base[0]) * 2 / 5,
+                         timeout=5, what='foreverd to give back two fifths of the memory its '
                          'processes took')
                 report('a moment later', d.pid)
             # The figures measure something: a silent process holds one
