@@ -27,6 +27,7 @@ class HeapTrimmer {
     EventLoop& loop_;
     size_t highWater_ = 0;
     size_t trimmedAt_ = 0;  // the table's size at the last trim
+    std::chrono::steady_clock::time_point lastChange_{};
     EventLoop::HandlePtr pending_;
 };
 
