@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <exception>
-#include <memory>
 #include <system_error>
 
 #include "bus/object_path.hpp"
@@ -17,8 +16,6 @@ using dbus_errors::guarded;
 
 namespace {
 
-constexpr const char* kPrefix = "/org/forever/Forever1/process";
-
 // A signal not sent because the connection is gone is BusAttachment's to
 // report (it stops foreverd); anything else is a bug worth an exception.
 void emitted(int r, const char* what) {
@@ -32,7 +29,7 @@ void emitted(int r, const char* what) {
 ProcessObjects::ProcessObjects(sd_bus* bus, Supervisor& supervisor,
                                const std::map<std::string, ProcessFigures>& figures)
     : bus_(bus), supervisor_(supervisor), figures_(figures) {
-    attach(bus, kPrefix);
+    attach(bus, kProcessPathPrefix);
 }
 
 ProcessObjects::~ProcessObjects() = default;
@@ -103,12 +100,8 @@ void ProcessObjects::announceChanges(const Process& process) {
 }
 
 Process* ProcessObjects::find(const char* path) {
-    char* label = nullptr;
-    if (sd_bus_path_decode(path, kPrefix, &label) <= 0) {
-        return nullptr;
-    }
-    std::unique_ptr<char, decltype(&free)> owned(label, &free);
-    return supervisor_.findByUid(label);
+    auto uid = processUidOfPath(path);
+    return uid ? supervisor_.findByUid(*uid) : nullptr;
 }
 
 std::vector<std::string> ProcessObjects::objectPaths() {
