@@ -347,7 +347,7 @@ std::vector<ProcessRow> ForeverService::List() {
         const auto& table = supervisor_.processes();
         out.reserve(table.size());
         for (size_t i = 0; i < table.size(); ++i) {
-            out.push_back(processRow(*table[i], i, figures_[table[i]->spec.uid]));
+            out.push_back(processRow(*table[i], i, figuresOf(figures_, table[i]->spec.uid)));
         }
         return out;
     });
@@ -359,7 +359,7 @@ std::vector<sdbus::Struct<ProcessRow, std::string>> ForeverService::ListV2() {
         const auto& table = supervisor_.processes();
         out.reserve(table.size());
         for (size_t i = 0; i < table.size(); ++i) {
-            out.emplace_back(processRow(*table[i], i, figures_[table[i]->spec.uid]),
+            out.emplace_back(processRow(*table[i], i, figuresOf(figures_, table[i]->spec.uid)),
                              table[i]->spec.group);
         }
         return out;
@@ -380,8 +380,7 @@ std::map<std::string, uint64_t> ForeverService::ListCPUUsageNSec() {
     return guarded([&] {
         std::map<std::string, uint64_t> out;
         for (const auto& p : supervisor_.processes()) {
-            auto it = figures_.find(p->spec.uid);
-            out[p->spec.uid] = it == figures_.end() ? 0 : it->second.cpuNsec;
+            out[p->spec.uid] = figuresOf(figures_, p->spec.uid).cpuNsec;
         }
         return out;
     });

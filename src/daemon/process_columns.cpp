@@ -60,11 +60,9 @@ ProcessColumns processColumns(const std::vector<std::unique_ptr<Process>>& table
     // One lookup per process, and only when a figure is asked for.
     std::vector<const ProcessFigures*> figuresOf;
     if (wanted[col("MemoryRSS")] || wanted[col("CPUUsage")] || wanted[col("Samples")]) {
-        static const ProcessFigures none;
         figuresOf.reserve(table.size());
         for (const auto& p : table) {
-            auto it = figures.find(p->spec.uid);
-            figuresOf.push_back(it == figures.end() ? &none : &it->second);
+            figuresOf.push_back(&forever::figuresOf(figures, p->spec.uid));
         }
     }
     const size_t n = table.size();
@@ -85,12 +83,8 @@ ProcessColumns processColumns(const std::vector<std::unique_ptr<Process>>& table
                           [&](size_t i) { return static_cast<uint32_t>(proc(i).restarts); });
     fill<col("StartedAt")>(
         out, wanted, n, [&](size_t i) { return static_cast<uint64_t>(proc(i).run.startedAtUs); });
-    fill<col("ExitCode")>(out, wanted, n, [&](size_t i) {
-        return static_cast<int32_t>(proc(i).hasExited ? proc(i).lastExit.code : -1);
-    });
-    fill<col("ExitSignal")>(out, wanted, n, [&](size_t i) {
-        return static_cast<int32_t>(proc(i).hasExited ? proc(i).lastExit.signal : 0);
-    });
+    fill<col("ExitCode")>(out, wanted, n, [&](size_t i) { return exitCodeOf(proc(i)); });
+    fill<col("ExitSignal")>(out, wanted, n, [&](size_t i) { return exitSignalOf(proc(i)); });
     fill<col("LogFile")>(out, wanted, n, [&](size_t i) { return spec(i).logFile; });
     fill<col("OutFile")>(out, wanted, n, [&](size_t i) { return spec(i).outFile; });
     fill<col("ErrFile")>(out, wanted, n, [&](size_t i) { return spec(i).errFile; });

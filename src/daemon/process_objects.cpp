@@ -114,9 +114,7 @@ std::vector<std::string> ProcessObjects::objectPaths() {
 }
 
 const ProcessFigures& ProcessObjects::figuresOf(const Process& p) const {
-    static const ProcessFigures kNone;
-    auto it = figures_.find(p.spec.uid);
-    return it == figures_.end() ? kNone : it->second;
+    return forever::figuresOf(figures_, p.spec.uid);
 }
 
 void ProcessObjects::checkAccess(const bus::Call& call, const Process& p) const {
@@ -215,10 +213,10 @@ uint64_t ProcessObjects::StartedAt(Process& p) {
     return static_cast<uint64_t>(p.run.startedAtUs);
 }
 int32_t ProcessObjects::ExitCode(Process& p) {
-    return p.hasExited ? p.lastExit.code : -1;
+    return exitCodeOf(p);
 }
 int32_t ProcessObjects::ExitSignal(Process& p) {
-    return p.hasExited ? p.lastExit.signal : 0;
+    return exitSignalOf(p);
 }
 std::string ProcessObjects::LogFile(Process& p) {
     return p.spec.logFile;

@@ -7,6 +7,21 @@
 
 namespace forever {
 
+const ProcessFigures& figuresOf(const std::map<std::string, ProcessFigures>& figures,
+                                const std::string& uid) {
+    static const ProcessFigures kNone;
+    auto it = figures.find(uid);
+    return it == figures.end() ? kNone : it->second;
+}
+
+int32_t exitCodeOf(const Process& p) {
+    return p.hasExited ? p.lastExit.code : -1;
+}
+
+int32_t exitSignalOf(const Process& p) {
+    return p.hasExited ? p.lastExit.signal : 0;
+}
+
 ProcessRow processRow(const Process& p, size_t index, const ProcessFigures& figures) {
     const ProcessSpec& s = p.spec;
     return ProcessRow{sdbus::ObjectPath(processObjectPath(s.uid)),
@@ -20,8 +35,8 @@ ProcessRow processRow(const Process& p, size_t index, const ProcessFigures& figu
                       std::string(toString(p.state)),
                       static_cast<uint32_t>(p.restarts),
                       static_cast<uint64_t>(p.run.startedAtUs),
-                      static_cast<int32_t>(p.hasExited ? p.lastExit.code : -1),
-                      static_cast<int32_t>(p.hasExited ? p.lastExit.signal : 0),
+                      exitCodeOf(p),
+                      exitSignalOf(p),
                       s.logFile,
                       s.outFile,
                       s.errFile,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <sdbus-c++/Types.h>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,15 @@ struct ProcessFigures {
     // when the uid leaves the table); null until the first sample.
     const SampleRing* history = nullptr;
 };
+
+// `uid`'s figures; zeros when it was never sampled.
+const ProcessFigures& figuresOf(const std::map<std::string, ProcessFigures>& figures,
+                                const std::string& uid);
+
+// Of the last exit, as the ExitCode and ExitSignal properties say it: its
+// status (-1 when a signal ended it or it never exited) and its signal (0).
+int32_t exitCodeOf(const Process& p);
+int32_t exitSignalOf(const Process& p);
 
 // One row of Manager.List(): the Process properties in the order
 // dbus/org.forever.Forever1.Manager.xml gives them. Spelled out because the
