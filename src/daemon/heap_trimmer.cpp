@@ -27,10 +27,6 @@ void HeapTrimmer::removed(size_t tableSize) {
     }
     highWater_ = tableSize;
     trimmedAt_ = tableSize;
-    // A trim already pending (a start's, moments ago) may come in the middle
-    // of this burst of stops, before most of it is freed: this one's trim
-    // comes a second after its last halving instead.
-    pending_.reset();
     trimSoon();
 }
 
