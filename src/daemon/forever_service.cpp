@@ -202,9 +202,7 @@ void ForeverService::applyToAll(const std::vector<Process*>& processes, Action a
     }
     std::vector<std::string> errors;
     // Stopped last first, as supervisors stop what they started (a later app
-    // may use an earlier one); it also keeps each removal near the table's
-    // end, where erasing moves nothing (first first, stopall of 10 000
-    // spent a twelfth of its time shifting the table).
+    // may use an earlier one).
     std::vector<Process*> order(processes);
     if (action == &Supervisor::stop) {
         std::reverse(order.begin(), order.end());
