@@ -17,8 +17,8 @@ namespace forever {
 
 using dbus_errors::guarded;
 
-ForeverService::ForeverService(sdbus::IConnection& connection, Supervisor& supervisor,
-                               JournalEvents& journal,
+ForeverService::ForeverService(sdbus::IConnection& connection, EventLoop& loop,
+                               Supervisor& supervisor, JournalEvents& journal,
                                std::map<std::string, std::string> defaultEnv)
     : AdaptorInterfaces(connection, "/org/forever/Forever1"),
       supervisor_(supervisor),
@@ -27,7 +27,7 @@ ForeverService::ForeverService(sdbus::IConnection& connection, Supervisor& super
     registerAdaptor();
     processObjects_ = std::make_unique<ProcessObjects>(
         bus::busOf(getObject().createSignal(Manager_adaptor::INTERFACE_NAME, "ProcessStarted")),
-        supervisor_, figures_);
+        loop, supervisor_, figures_);
 }
 
 ForeverService::~ForeverService() {

@@ -27,8 +27,8 @@ class ForeverService final
     : public sdbus::AdaptorInterfaces<org::forever::Forever1::Manager_adaptor,
                                       sdbus::ObjectManager_adaptor, sdbus::Properties_adaptor> {
   public:
-    ForeverService(sdbus::IConnection& connection, Supervisor& supervisor, JournalEvents& journal,
-                   std::map<std::string, std::string> defaultEnv);
+    ForeverService(sdbus::IConnection& connection, EventLoop& loop, Supervisor& supervisor,
+                   JournalEvents& journal, std::map<std::string, std::string> defaultEnv);
     ~ForeverService();
 
     // Hooked to the Supervisor's listener.
@@ -40,8 +40,6 @@ class ForeverService final
         access_ = access;
         processObjects_->setAccessPolicy(access);
     }
-    // PropertiesChanged once per process and loop dispatch (ProcessObjects).
-    void coalesceAnnouncementsOn(EventLoop& loop) { processObjects_->coalesceOn(&loop); }
     // Start and StartMany reply once their records are saved by `saver`
     // (unset: at once).
     void setStateSaver(StateSaver* saver) { saver_ = saver; }

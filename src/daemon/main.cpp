@@ -274,11 +274,10 @@ int run(const Options& options) {
                      options.system ? "system" : "session", e.getMessage().c_str());
         return 1;
     }
-    service =
-        std::make_unique<ForeverService>(*connection, supervisor, events, currentEnvironment());
+    service = std::make_unique<ForeverService>(*connection, loop, supervisor, events,
+                                               currentEnvironment());
     service->setSpecDefaults(options.specDefaults);
     service->setStateSaver(&saver);
-    service->coalesceAnnouncementsOn(loop);
     AccessPolicy access(options.system);
     service->setAccessPolicy(&access);
     MetricsSampler sampler(

@@ -26,9 +26,9 @@ void emitted(int r, const char* what) {
 
 }  // namespace
 
-ProcessObjects::ProcessObjects(sd_bus* bus, Supervisor& supervisor,
+ProcessObjects::ProcessObjects(sd_bus* bus, EventLoop& loop, Supervisor& supervisor,
                                const std::map<std::string, ProcessFigures>& figures)
-    : bus_(bus), supervisor_(supervisor), figures_(figures) {
+    : bus_(bus), supervisor_(supervisor), figures_(figures), loop_(loop) {
     attach(bus, kProcessPathPrefix);
 }
 
@@ -55,15 +55,11 @@ void ProcessObjects::changed(const Process& process) {
     if (supervisor_.findByUid(process.spec.uid) != &process) {
         return;
     }
-    if (!loop_) {
-        announceChanges(process);
-        return;
-    }
     if (pendingSet_.insert(&process).second) {
         pending_.push_back(&process);
     }
     if (!flush_) {
-        flush_ = loop_->addDeferred([this] { announcePending(); });
+        flush_ = loop_.addDeferred([this] { announcePending(); });
     }
 }
 

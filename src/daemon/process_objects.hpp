@@ -22,24 +22,20 @@ class AccessPolicy;
 // called. InterfacesAdded/Removed and PropertiesChanged are emitted here.
 class ProcessObjects final : public org::forever::Forever1::Process_fallback<Process> {
   public:
-    ProcessObjects(sd_bus* bus, Supervisor& supervisor,
+    ProcessObjects(sd_bus* bus, EventLoop& loop, Supervisor& supervisor,
                    const std::map<std::string, ProcessFigures>& figures);
     ~ProcessObjects() override;
 
     // Who may control which process (system mode); unset: everyone.
     void setAccessPolicy(const AccessPolicy* access) { access_ = access; }
 
-    // With a loop, PropertiesChanged goes out once per process at the end
-    // of the loop's dispatch, with the values then: a stop's exit and
-    // removal (or a restart's exit and new run) in one dispatch announce
-    // once, or not at all when the object is gone by then (and not at all
-    // in the dispatch that exits the loop: foreverd is leaving, its name
-    // going away says more). Without, at once.
-    void coalesceOn(EventLoop* loop) { loop_ = loop; }
-
     void added(const Process& process);
     void removed(const Process& process);
-    // PropertiesChanged for what moves during a process's life.
+    // PropertiesChanged for what moves during a process's life, once per
+    // process at the end of the loop's dispatch, with the values then: a
+    // stop's exit and removal, or a restart's exit and new run, announce
+    // once, or not at all when the object is gone by then (nor once the
+    // loop is exiting: foreverd is leaving, its name going away says more).
     void changed(const Process& process);
 
   private:
@@ -89,7 +85,7 @@ class ProcessObjects final : public org::forever::Forever1::Process_fallback<Pro
     Supervisor& supervisor_;
     const std::map<std::string, ProcessFigures>& figures_;
     const AccessPolicy* access_ = nullptr;
-    EventLoop* loop_ = nullptr;
+    EventLoop& loop_;
     // Changed since the last announcement, in order; `pendingSet_` says
     // which are still to announce (a removed one leaves it: never read).
     std::vector<const Process*> pending_;
