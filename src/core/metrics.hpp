@@ -71,6 +71,7 @@ class MetricsTable {
                          std::chrono::steady_clock::time_point now, long ticksPerSecond);
     const SampleRing* ring(const std::string& uid) const;
     void forget(const std::string& uid);
+    size_t size() const { return entries_.size(); }
     // Drops every uid not in `keep` (processes that left the table).
     template <typename Set>
     void retain(const Set& keep) {

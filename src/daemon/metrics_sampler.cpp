@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <memory>
 #include <set>
+#include <vector>
 
 namespace forever {
 
@@ -28,21 +30,64 @@ void MetricsSampler::schedule() {
     }
 }
 
+// What a round takes to the worker and brings back. The worker touches
+// only `usages` (and the clock); the loop reads them once it is back.
+struct MetricsSampler::Round {
+    struct Target {
+        std::string uid;
+        pid_t pid;
+    };
+    std::vector<Target> targets;
+    std::vector<TreeUsage> usages;
+    std::vector<std::chrono::steady_clock::time_point> readAt;
+};
+
 void MetricsSampler::sampleNow() {
-    const auto now = loop_.now();
-    std::set<std::string> present;
+    if (round_) {
+        return;
+    }
+    auto round = std::make_shared<Round>();
     for (const auto& p : supervisor_.processes()) {
-        const std::string& uid = p->spec.uid;
-        present.insert(uid);
-        ProcessFigures& figures = figuresFor_(uid);
-        if (!p->alive()) {
+        // A stopping run is about to go: reading it would only make its
+        // reap dearer (the kernel drops the /proc entries the read made).
+        if (p->alive() && p->state != ProcState::Stopping) {
+            round->targets.push_back({p->spec.uid, p->run.pid});
+        } else {
+            ProcessFigures& figures = figuresFor_(p->spec.uid);
             figures.rssBytes = 0;
             figures.cpuPercent = 0;
+        }
+    }
+    round_ = loop_.runBlocking(
+        [round] {
+            round->usages.reserve(round->targets.size());
+            round->readAt.reserve(round->targets.size());
+            for (const auto& t : round->targets) {
+                round->usages.push_back(treeUsage(t.pid));
+                // Each tree's own moment: a round at 10 000 apps lasts a
+                // third of a second, too long to share one for CPU %.
+                round->readAt.push_back(std::chrono::steady_clock::now());
+            }
+        },
+        [this, round] {
+            round_.reset();
+            record(*round);
+        });
+}
+
+void MetricsSampler::record(Round& round) {
+    for (size_t i = 0; i < round.targets.size(); ++i) {
+        const auto& t = round.targets[i];
+        Process* p = supervisor_.findByUid(t.uid);
+        // Gone, restarted or stopping since the walk: its figures are of
+        // another run, or of none.
+        if (!p || !p->alive() || p->run.pid != t.pid || p->state == ProcState::Stopping) {
             continue;
         }
         const Sample& s =
-            table_.record(uid, p->run.pid, treeUsage(p->run.pid), now, ticksPerSecond_);
-        const SampleRing* ring = table_.ring(uid);
+            table_.record(t.uid, t.pid, round.usages[i], round.readAt[i], ticksPerSecond_);
+        const SampleRing* ring = table_.ring(t.uid);
+        ProcessFigures& figures = figuresFor_(t.uid);
         figures.rssBytes = s.rssBytes;
         figures.cpuPercent = s.cpuPercent;
         figures.rssAverage = ring->averageRss();
@@ -53,7 +98,15 @@ void MetricsSampler::sampleNow() {
         supervisor_.memorySampled(*p, s.rssBytes,
                                   [&](const std::string& why) { report_(*p, why); });
     }
-    table_.retain(present);
+    // forget() drops a removed app's ring as it goes; this is the net for
+    // one removed while its round was out.
+    if (table_.size() > supervisor_.processCount()) {
+        std::set<std::string> present;
+        for (const auto& p : supervisor_.processes()) {
+            present.insert(p->spec.uid);
+        }
+        table_.retain(present);
+    }
     if (sampled_) {
         sampled_();
     }
