@@ -14,6 +14,7 @@
 #include <sdbus-c++/Message.h>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -135,6 +136,41 @@ void append(sd_bus_message* m, const std::tuple<T...>& value) {
     check(sd_bus_message_open_container(m, 'r', inner.c_str()), "open struct");
     std::apply([m](const T&... field) { (append(m, field), ...); }, value);
     check(sd_bus_message_close_container(m), "close struct");
+}
+
+template <typename T>
+void appendVariant(sd_bus_message* m, const T& value) {
+    check(sd_bus_message_open_container(m, 'v', Signature<T>::get().c_str()), "open variant");
+    append(m, value);
+    check(sd_bus_message_close_container(m), "close variant");
+}
+
+// A PropertiesChanged signal of `interface` at `path` carrying `names`
+// (null-ended), each value appended by `appendValue(m, name)` inside its
+// variant; it returns false for a name it does not know. Returns
+// sd_bus_send's result; a message that cannot be built throws.
+template <typename AppendValue>
+int emitPropertiesChanged(sd_bus* bus, const char* path, const char* interface,
+                          const char* const* names, AppendValue&& appendValue) {
+    sd_bus_message* raw = nullptr;
+    check(sd_bus_message_new_signal(bus, &raw, path, "org.freedesktop.DBus.Properties",
+                                    "PropertiesChanged"),
+          "new PropertiesChanged");
+    std::unique_ptr<sd_bus_message, sd_bus_message* (*)(sd_bus_message*)> m(raw,
+                                                                            sd_bus_message_unref);
+    check(sd_bus_message_append_basic(m.get(), 's', interface), "append the interface");
+    check(sd_bus_message_open_container(m.get(), 'a', "{sv}"), "open changed");
+    for (; *names; ++names) {
+        check(sd_bus_message_open_container(m.get(), 'e', "sv"), "open entry");
+        check(sd_bus_message_append_basic(m.get(), 's', *names), "append a name");
+        if (!appendValue(m.get(), *names)) {
+            throw std::invalid_argument(std::string("no such changing property: ") + *names);
+        }
+        check(sd_bus_message_close_container(m.get()), "close entry");
+    }
+    check(sd_bus_message_close_container(m.get()), "close changed");
+    check(sd_bus_message_append(m.get(), "as", 0), "append invalidated");
+    return sd_bus_send(bus, m.get(), nullptr);
 }
 
 void read(sd_bus_message* m, int32_t& value);

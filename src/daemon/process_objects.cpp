@@ -87,11 +87,13 @@ void ProcessObjects::announcePending() {
 }
 
 void ProcessObjects::announceChanges(const Process& process) {
-    static const char* kMoving[] = {"MainPID",    "State",      "Restarts",      "StartedAt",
-                                    "ExitCode",   "ExitSignal", "RecentCrashes", "Reason",
-                                    "StatusText", "Ready",      nullptr};
-    emitted(sd_bus_emit_properties_changed_strv(bus_, processObjectPath(process.spec.uid).c_str(),
-                                                INTERFACE_NAME, const_cast<char**>(kMoving)),
+    static const char* const kMoving[] = {"MainPID",    "State",      "Restarts",      "StartedAt",
+                                          "ExitCode",   "ExitSignal", "RecentCrashes", "Reason",
+                                          "StatusText", "Ready",      nullptr};
+    // The getters only read; the generated interface takes the object as
+    // sd-bus hands it to them, not const.
+    emitted(emitPropertiesChanged(bus_, processObjectPath(process.spec.uid).c_str(),
+                                  const_cast<Process&>(process), kMoving),
             "PropertiesChanged");
 }
 
