@@ -369,15 +369,25 @@ int run(const Options& options) {
     // A run's exit is reaped through its pidfd at once (Supervisor::reapRun);
     // SIGCHLD's sweep walks every child, so it is for orphans and retired
     // runs only, at most once per 50 ms: per exit, it made a restart's cost
-    // grow with the number of apps.
+    // grow with the number of apps. It waits while exits are ready on their
+    // pidfds, or it would take them over, each of its waitid(P_ALL) calls
+    // walking the kernel's list of 10 000 children for the next one (a
+    // fifth of foreverd's time in a stopall).
     EventLoop::HandlePtr orphanSweep;
+    std::function<void()> armOrphanSweep = [&] {
+        orphanSweep = loop.addTimer(std::chrono::milliseconds(50), [&] {
+            if (loop.readyOncePending()) {
+                armOrphanSweep();
+                return;
+            }
+            orphanSweep.reset();
+            supervisor.reapChildren();
+        });
+    };
     auto handleSignal = [&](int sig) {
         if (sig == SIGCHLD) {
             if (!orphanSweep) {
-                orphanSweep = loop.addTimer(std::chrono::milliseconds(50), [&] {
-                    orphanSweep.reset();
-                    supervisor.reapChildren();
-                });
+                armOrphanSweep();
             }
             return;
         }

@@ -9,6 +9,7 @@
 namespace forever {
 
 class WorkerPool;
+class ReadyOnceSet;
 
 // The daemon's one loop: core's EventLoop seam implemented on sd-event.
 class SdEventLoop : public EventLoop {
@@ -30,6 +31,10 @@ class SdEventLoop : public EventLoop {
     // On a WorkerPool made on first use (no threads until then).
     HandlePtr runBlocking(std::function<void()> work, std::function<void()> done) override;
 
+    // Whether an addReadableOnce descriptor turned readable and waits for
+    // its dispatch (a child's exit not yet taken).
+    bool readyOncePending() const;
+
     // Called with sig delivered (it must be blocked in every thread).
     HandlePtr addSignal(int sig, std::function<void()> received);
 
@@ -40,6 +45,7 @@ class SdEventLoop : public EventLoop {
     HandlePtr addIo(int fd, uint32_t events, std::function<void()> ready);
     HandlePtr addDefer(std::function<void()> run, int64_t priority);
     sd_event* event_ = nullptr;
+    std::shared_ptr<ReadyOnceSet> readyOnce_;  // addReadableOnce's watches, made on first use
     std::unique_ptr<WorkerPool> workers_;
     HandlePtr workersWatch_;
 };
