@@ -45,6 +45,8 @@ class ForeverService final
     void setStateSaver(StateSaver* saver) { saver_ = saver; }
     // Figures from the metrics sampler, by uid.
     ProcessFigures& figuresFor(const std::string& uid) { return figures_[uid]; }
+    // Messages not yet read by the bus daemon (the signals of a burst).
+    uint64_t queuedWrites() const { return processObjects_->queuedWrites(); }
     // Manager.MetricsSampled: the figures of every process just changed.
     void announceMetrics();
 

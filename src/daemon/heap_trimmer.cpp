@@ -44,7 +44,7 @@ void HeapTrimmer::trimSoon() {
     pending_ = loop_.addTimer(
         since >= quiet ? quiet : std::chrono::duration_cast<Millis>(quiet - since), [this, quiet] {
             pending_.reset();
-            if (loop_.now() - lastChange_ < quiet) {
+            if (loop_.now() - lastChange_ < quiet || (holding_ && holding_())) {
                 trimSoon();
                 return;
             }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 
 #include "core/event_loop.hpp"
 
@@ -14,7 +15,10 @@ namespace forever {
 // in one malloc_trim, not 1000.
 class HeapTrimmer {
   public:
-    explicit HeapTrimmer(EventLoop& loop) : loop_(loop) {}
+    // `holding` says whether the burst is still holding memory it will free
+    // on its own (signals the bus daemon has yet to read): the trim waits.
+    HeapTrimmer(EventLoop& loop, std::function<bool()> holding)
+        : loop_(loop), holding_(std::move(holding)) {}
 
     // The table grew to `tableSize` processes.
     void added(size_t tableSize);
@@ -25,6 +29,7 @@ class HeapTrimmer {
     void trimSoon();
 
     EventLoop& loop_;
+    std::function<bool()> holding_;
     size_t highWater_ = 0;
     size_t trimmedAt_ = 0;  // the table's size at the last trim
     std::chrono::steady_clock::time_point lastChange_{};

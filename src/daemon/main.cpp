@@ -240,7 +240,11 @@ int run(const Options& options) {
          .beforeSave = updateStatus,
          .say = [&](int priority,
                     const std::string& message) { events.daemonMessage(priority, message); }});
-    HeapTrimmer trimmer(loop);
+    // A bulk start's call (megabytes of specs) is answered once its records
+    // are on disk, and its signals leave as dbus-daemon reads them: what
+    // both hold is freed after that, and trimmed only then.
+    HeapTrimmer trimmer(
+        loop, [&] { return saver.unsettled() || (service && service->queuedWrites() > 0); });
     Supervisor supervisor(loop, supervisorOptions, [&](const SupervisorEvent& event) {
         if (service) {
             service->onEvent(event);

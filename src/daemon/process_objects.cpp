@@ -34,6 +34,11 @@ ProcessObjects::ProcessObjects(sd_bus* bus, EventLoop& loop, Supervisor& supervi
 
 ProcessObjects::~ProcessObjects() = default;
 
+uint64_t ProcessObjects::queuedWrites() const {
+    uint64_t n = 0;
+    return sd_bus_get_n_queued_write(bus_, &n) < 0 ? 0 : n;
+}
+
 void ProcessObjects::added(const Process& process) {
     emitted(sd_bus_emit_interfaces_added(bus_, processObjectPath(process.spec.uid).c_str(),
                                          INTERFACE_NAME, nullptr),

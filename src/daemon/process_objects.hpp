@@ -28,6 +28,8 @@ class ProcessObjects final : public org::forever::Forever1::Process_fallback<Pro
 
     // Who may control which process (system mode); unset: everyone.
     void setAccessPolicy(const AccessPolicy* access) { access_ = access; }
+    // Messages sd-bus holds because the bus daemon has not read them yet.
+    uint64_t queuedWrites() const;
 
     void added(const Process& process);
     void removed(const Process& process);

@@ -49,6 +49,8 @@ class StateSaver {
     void changed(const std::string& uid);
     // `done` runs once every change told so far is durable.
     void whenSaved(Saved done);
+    // Changes not yet durable, or callers waiting for them to be.
+    bool unsettled() const { return !dirty_.empty() || !waiters_.empty(); }
     // Submits the pending changes now.
     void flush();
     // foreverd is stopping: no more hooks.beforeSave (the table is saved as
