@@ -105,7 +105,10 @@ class ReadyOnceSet : public std::enable_shared_from_this<ReadyOnceSet> {
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLONESHOT;
         ev.data.u64 = watch->id_;
-        if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        // EEXIST: the descriptor is still open with a registration that
+        // fired (and was left to its close); re-armed for this watch.
+        if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) < 0 &&
+            (errno != EEXIST || ::epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev) < 0)) {
             throw std::system_error(errno, std::generic_category(), "epoll_ctl add");
         }
         watches_.emplace(watch->id_, watch.get());

@@ -104,6 +104,21 @@ TEST_CASE("a watch destroyed before its descriptor turned readable is never call
     CHECK(called == 1);
 }
 
+TEST_CASE("a descriptor that fired and stayed open can be watched again") {
+    SdEventLoop loop;
+    UniqueFd fd = readableForGood();
+    int first = 0;
+    int second = 0;
+    auto watch = loop.addReadableOnce(fd.get(), [&] { ++first; });
+    makeReadable(fd);
+    runUntilIdle(loop);
+    watch.reset();
+    watch = loop.addReadableOnce(fd.get(), [&] { ++second; });
+    runUntilIdle(loop);
+    CHECK(first == 1);
+    CHECK(second == 1);
+}
+
 TEST_CASE("a watch may outlive its loop") {
     UniqueFd fd = readableForGood();
     EventLoop::HandlePtr watch;
