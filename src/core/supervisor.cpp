@@ -280,6 +280,7 @@ void Supervisor::remove(Process& p) {
 }
 
 void Supervisor::halt(Done done) {
+    cancelPendingStarts("foreverd is stopping");
     haltDone_ = std::move(done);
     for (auto& p : table_.entries()) {
         p->timer.reset();

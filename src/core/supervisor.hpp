@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -60,6 +61,13 @@ class Supervisor {
     using Done = std::function<void()>;
     // Called with "" on success, or with why it failed.
     using Outcome = std::function<void(const std::string& failure)>;
+    // One spec of a startMany: the uid it was started as, or why it was not
+    // (error set).
+    struct StartResult {
+        std::string uid;
+        std::string error;
+    };
+    using StartedMany = std::function<void(std::vector<StartResult>)>;
 
     // Supervises real processes.
     Supervisor(EventLoop& loop, SupervisorOptions options, Listener listener);
@@ -75,6 +83,15 @@ class Supervisor {
     // would for an invalid spec or a taken uid; startPrepared() spawns.
     void prepare(ProcessSpec& spec) const;
     Process& startPrepared(ProcessSpec spec);
+    // startPrepared() for a validated batch, kSpawnSlice spawns per loop
+    // iteration (bulk_start.cpp); `done` gets one result per spec, in order.
+    // A spec whose uid was taken meanwhile, whose spawn failed, or whose
+    // turn came after a halt() or cancelPendingStarts() is not started.
+    void startMany(std::vector<ProcessSpec> specs, StartedMany done);
+    // The specs of every startMany not spawned yet are dropped, `why` their
+    // error (a stopall must not be followed by the rest of a bulk start).
+    void cancelPendingStarts(const std::string& why);
+    static constexpr size_t kSpawnSlice = 32;
     // Stops and removes; `done` runs once it is gone.
     void stop(Process& process, Done done);
     // Stops (if running) and starts it again; `done` runs once the new run
@@ -165,6 +182,13 @@ class Supervisor {
     void finishReload(Process& p, const std::string& failure);
     void emit(Kind kind, Process& p, std::string reason = {});
     AppHealth::Reports healthReports();
+    // bulk_start.cpp
+    struct BulkStart {
+        std::vector<ProcessSpec> specs;
+        std::vector<StartResult> results;
+        StartedMany done;
+    };
+    void spawnSlice();
 
     EventLoop& loop_;
     ProcessControl& control_;
@@ -176,7 +200,9 @@ class Supervisor {
     Launcher launcher_;
     AppHealth health_;
     Done haltDone_;
-    PidFiles pidFiles_{loop_};  // written off the loop
+    PidFiles pidFiles_{loop_};          // written off the loop
+    std::deque<BulkStart> bulkStarts_;  // oldest first, each its specs in order
+    EventLoop::HandlePtr nextSlice_;
 };
 
 }  // namespace forever

@@ -168,3 +168,94 @@ TEST_CASE("halt stops every run and keeps the table") {
     CHECK(toString(a.state) == "stopped");
     CHECK(toString(b.state) == "stopped");
 }
+
+namespace {
+std::vector<ProcessSpec> specs(size_t n, const std::string& prefix = "app") {
+    std::vector<ProcessSpec> out;
+    for (size_t i = 0; i < n; ++i) {
+        out.push_back(Harness::spec(prefix + std::to_string(i)));
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("startMany spawns a slice per loop iteration and answers once all are spawned") {
+    Harness h;
+    const size_t n = 2 * Supervisor::kSpawnSlice + 5;
+    std::vector<Supervisor::StartResult> results;
+    bool answered = false;
+    h.supervisor.startMany(specs(n), [&](std::vector<Supervisor::StartResult> r) {
+        results = std::move(r);
+        answered = true;
+    });
+    CHECK(h.control.children.empty());  // nothing in the caller's dispatch
+    CHECK(h.loop.runPending(1) == 1);
+    CHECK(h.control.children.size() == Supervisor::kSpawnSlice);
+    CHECK(h.supervisor.processes().size() == Supervisor::kSpawnSlice);
+    CHECK_FALSE(answered);
+    // Between slices the loop serves others: here a lone start.
+    h.supervisor.start(Harness::spec("between"));
+    CHECK(h.loop.runPending(1) == 1);
+    CHECK(h.control.children.size() == 2 * Supervisor::kSpawnSlice + 1);
+    CHECK_FALSE(answered);
+    h.loop.runPending();
+    REQUIRE(answered);
+    REQUIRE(results.size() == n);
+    for (size_t i = 0; i < n; ++i) {
+        CHECK(results[i].uid == "app" + std::to_string(i));
+        CHECK(results[i].error.empty());
+    }
+    // In the table in the order given (the lone start came between).
+    CHECK(h.supervisor.indexOf(*h.supervisor.findByUid("app0")) == 0);
+    CHECK(h.supervisor.indexOf(*h.supervisor.findByUid("between")) == Supervisor::kSpawnSlice);
+}
+
+TEST_CASE("startMany: a uid taken while the batch waited is an error for that spec only") {
+    Harness h;
+    std::vector<Supervisor::StartResult> results;
+    h.supervisor.startMany(specs(3), [&](auto r) { results = std::move(r); });
+    h.supervisor.start(Harness::spec("app1"));
+    h.loop.runPending();
+    REQUIRE(results.size() == 3);
+    CHECK(results[0].error.empty());
+    CHECK(results[1].error.find("already exists") != std::string::npos);
+    CHECK(results[2].error.empty());
+    CHECK(h.control.children.size() == 3);  // app1 once, by the lone start
+}
+
+TEST_CASE("cancelPendingStarts and halt drop what a bulk start has not spawned") {
+    Harness h;
+    const size_t n = Supervisor::kSpawnSlice + 3;
+    std::vector<Supervisor::StartResult> first;
+    std::vector<Supervisor::StartResult> second;
+    h.supervisor.startMany(specs(n, "a"), [&](auto r) { first = std::move(r); });
+    h.supervisor.startMany(specs(2, "b"), [&](auto r) { second = std::move(r); });
+    h.loop.runPending(1);
+    REQUIRE(h.control.children.size() == Supervisor::kSpawnSlice);
+
+    SUBCASE("a stopall cancels") {
+        h.supervisor.cancelPendingStarts("stopped before its turn");
+    }
+    SUBCASE("a halt cancels") {
+        h.supervisor.halt([] {});
+    }
+    REQUIRE(first.size() == n);
+    REQUIRE(second.size() == 2);
+    for (size_t i = 0; i < n; ++i) {
+        CHECK(first[i].error.empty() == (i < Supervisor::kSpawnSlice));
+    }
+    CHECK_FALSE(second[0].error.empty());
+    CHECK_FALSE(second[1].error.empty());
+    h.loop.runPending();
+    CHECK(h.control.children.size() == Supervisor::kSpawnSlice);  // nothing after
+}
+
+TEST_CASE("startMany of nothing answers at once") {
+    Harness h;
+    bool answered = false;
+    h.supervisor.startMany({}, [&](auto r) {
+        answered = true;
+        CHECK(r.empty());
+    });
+    CHECK(answered);
+}

@@ -249,6 +249,8 @@ std::vector<Process*> everyProcess(const Supervisor& supervisor) {
 
 void ForeverService::StopAll(sdbus::Result<std::vector<std::string>>&& result) {
     guarded([&] {
+        // What a bulk start has yet to spawn would outlive the stopall.
+        supervisor_.cancelPendingStarts("stopped before its turn to start (stopall)");
         applyToAll(controllable(everyProcess(supervisor_), false), &Supervisor::stop,
                    std::move(result));
     });

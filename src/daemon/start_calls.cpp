@@ -115,23 +115,24 @@ void ForeverService::StartMany(
                                    fmt::format("spec {}: {}", i, error.getMessage()));
             }
         }
-        std::vector<sdbus::Struct<sdbus::ObjectPath, std::string>> results;
-        results.reserve(prepared.size());
-        for (auto& spec : prepared) {
-            try {
-                Process& p = supervisor_.startPrepared(std::move(spec));
-                results.emplace_back(sdbus::ObjectPath(processObjectPath(p.spec.uid)), "");
-            } catch (...) {
-                results.emplace_back(
-                    sdbus::ObjectPath("/"),
-                    dbus_errors::toDbusError(std::current_exception()).getMessage());
-            }
-        }
         auto pending = std::make_shared<
             sdbus::Result<std::vector<sdbus::Struct<sdbus::ObjectPath, std::string>>>>(
             std::move(result));
-        replyWhenSaved(
-            [pending, results = std::move(results)] { pending->returnResults(results); });
+        // Spawned a slice per loop iteration (core/bulk_start.cpp); the
+        // reply once the last is spawned and every record is durable.
+        supervisor_.startMany(
+            std::move(prepared), [this, pending](std::vector<Supervisor::StartResult> started) {
+                std::vector<sdbus::Struct<sdbus::ObjectPath, std::string>> results;
+                results.reserve(started.size());
+                for (const auto& one : started) {
+                    results.emplace_back(
+                        sdbus::ObjectPath(one.error.empty() ? processObjectPath(one.uid)
+                                                            : std::string("/")),
+                        one.error);
+                }
+                replyWhenSaved(
+                    [pending, results = std::move(results)] { pending->returnResults(results); });
+            });
     });
 }
 

@@ -7,6 +7,7 @@
 // the test does not complete yet.
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
@@ -74,10 +75,11 @@ class FakeEventLoop : public EventLoop {
     size_t pendingBlocking() const { return blocking_.size(); }
 
     // Runs pending urgent work, then deferred work, until none is left
-    // (work may add more, as on the real loop). Returns how many ran.
-    size_t runPending() {
+    // (work may add more, as on the real loop) or `limit` ran (one loop
+    // iteration each). Returns how many ran.
+    size_t runPending(size_t limit = SIZE_MAX) {
         size_t ran = 0;
-        for (;;) {
+        while (ran < limit) {
             Entry* e = first([](const Entry& x) { return x.kind == Kind::Urgent; });
             if (!e) {
                 e = first([](const Entry& x) { return x.kind == Kind::Deferred; });
@@ -88,6 +90,7 @@ class FakeEventLoop : public EventLoop {
             fire(*e, /*oneShot=*/true);
             ++ran;
         }
+        return ran;
     }
 
     // Moves the clock forward by `d`, firing every timer that falls due on

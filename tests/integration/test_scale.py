@@ -11,6 +11,7 @@ within generous sanity bounds; bench/scale.py measures them."""
 import json
 import os
 import resource
+import subprocess
 import sys
 import time
 
@@ -124,6 +125,46 @@ def test_start_list_stop_many_from_one_config():
             assert env.ctl_json('list') == []
             wait_for(lambda: not live_by_marker(), timeout=60,
                      what='every tiny child gone')
+    finally:
+        restore_limits(saved)
+
+
+def listed_uids(env):
+    """The uids foreverd lists, by one ListColumns call (cheap to repeat)."""
+    r = env.run(['busctl', '--user', '--json=short', 'call', 'org.forever.Forever1',
+                 '/org/forever/Forever1', 'org.forever.Forever1.Manager', 'ListColumns',
+                 'as', '1', 'Uid'])
+    return json.loads(r.stdout)['data'][0][1]  # the columns in order: Path, Uid, ...
+
+
+def test_bulk_start_leaves_the_loop_free_and_stopall_cancels_its_rest():
+    """A StartMany spawns a slice per loop iteration: a call made meanwhile
+    is answered with the apps started so far (all in one dispatch, 10 000
+    spawns held every call, and the watchdog, for seconds). A stopall in the
+    middle stops those and cancels the rest, which the start reports."""
+    saved = raise_limits(N)
+    try:
+        with Env() as env:
+            env.start_daemon()
+            config = write_config(env, N)
+            starter = env.popen([os.environ['FOREVERCTL'], 'start', config],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            counts = []
+
+            def partly_started():
+                counts.append(len(listed_uids(env)))
+                return 0 < counts[-1] < N
+            wait_for(partly_started, timeout=120, interval=0.005,
+                     what='a list answered in the middle of the bulk start')
+            stopped = env.ctl_json('stopall', timeout=600)
+            out, err = starter.communicate(timeout=600)
+            print('    listed %s during the start; stopall stopped %d of %d'
+                  % (counts[-3:], len(stopped), N))
+            assert 0 < len(stopped) < N, len(stopped)
+            assert starter.returncode != 0, (out, err)
+            assert 'of %d not started' % N in err and 'stopall' in err, err
+            assert listed_uids(env) == []
+            wait_for(lambda: not live_by_marker(), timeout=60, what='every tiny child gone')
     finally:
         restore_limits(saved)
 
