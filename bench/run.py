@@ -153,9 +153,14 @@ class Ours(Tool):
                                      '--address=unix:path=' + bus], env=self.env)
         wait_until(lambda: os.path.exists(bus), 5)
         self.env['DBUS_SESSION_BUS_ADDRESS'] = 'unix:path=' + bus
-        self.daemon = subprocess.Popen([foreverd, '--foreground'], env=self.env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(lambda: self.run(self.ctl, 'list', check=False).returncode == 0, 10)
+        self.daemon = None
+        try:
+            self.daemon = subprocess.Popen([foreverd, '--foreground'], env=self.env,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_until(lambda: self.run(self.ctl, 'list', check=False).returncode == 0, 10)
+        except BaseException:
+            self.close()  # the bus (and daemon) started so far, not left behind
+            raise
 
     def start(self, script, uid, args=(), out=None):
         # No rotation: the others do not rotate, and the file must grow.
@@ -173,6 +178,8 @@ class Ours(Tool):
 
     def close(self):
         for proc in (self.daemon, self.bus):
+            if proc is None:
+                continue
             proc.terminate()
             try:
                 proc.wait(30)
