@@ -112,7 +112,12 @@ std::vector<Process*> Supervisor::resolve(const std::string& target, const std::
 }
 
 std::string Supervisor::generateUid() const {
-    return table_.generateUid();
+    for (;;) {
+        std::string uid = table_.generateUid();
+        if (!queuedUids_.count(uid)) {
+            return uid;
+        }
+    }
 }
 
 Process* Supervisor::findByUid(const std::string& uid) const {
@@ -138,7 +143,7 @@ Process& Supervisor::start(ProcessSpec spec) {
 
 void Supervisor::prepare(ProcessSpec& spec) const {
     if (spec.uid.empty()) {
-        spec.uid = table_.generateUid();
+        spec.uid = generateUid();
     }
     if (spec.command.empty() && !spec.script.empty()) {
         spec.command = defaultCommandFor(spec.script);
@@ -151,6 +156,11 @@ void Supervisor::prepare(ProcessSpec& spec) const {
     if (findByUid(spec.uid)) {
         throw SupervisorError(SupervisorError::Code::AlreadyExists,
                               fmt::format("a process with uid '{}' already exists", spec.uid));
+    }
+    if (queuedUids_.count(spec.uid)) {
+        throw SupervisorError(
+            SupervisorError::Code::AlreadyExists,
+            fmt::format("a process with uid '{}' is queued to start already", spec.uid));
     }
 }
 
@@ -280,7 +290,7 @@ void Supervisor::remove(Process& p) {
 }
 
 void Supervisor::halt(Done done) {
-    cancelPendingStarts("foreverd is stopping");
+    halting_ = true;
     haltDone_ = std::move(done);
     for (auto& p : table_.entries()) {
         p->timer.reset();
@@ -291,10 +301,22 @@ void Supervisor::halt(Done done) {
             killPlan_.beginStop(*p);
         }
     }
+    // After the runs' stops, so an answer that cannot be sent (a lost bus
+    // is one reason to halt) does not keep them from stopping, nor the
+    // halt from completing.
+    std::exception_ptr unanswered;
+    try {
+        cancelPendingStarts("foreverd is stopping");
+    } catch (...) {
+        unanswered = std::current_exception();
+    }
     if (runningCount() == 0 && haltDone_) {
         auto d = std::move(haltDone_);
         haltDone_ = nullptr;
         d();
+    }
+    if (unanswered) {
+        std::rethrow_exception(unanswered);
     }
 }
 

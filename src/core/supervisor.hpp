@@ -8,6 +8,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/app_health.hpp"
@@ -88,9 +89,13 @@ class Supervisor {
     // A spec whose uid was taken meanwhile, whose spawn failed, or whose
     // turn came after a halt() or cancelPendingStarts() is not started.
     void startMany(std::vector<ProcessSpec> specs, StartedMany done);
-    // The specs of every startMany not spawned yet are dropped, `why` their
-    // error (a stopall must not be followed by the rest of a bulk start).
-    void cancelPendingStarts(const std::string& why);
+    // The specs of every startMany not spawned yet (those `which` accepts;
+    // all without it) are dropped, `why` their error: a stopall must not be
+    // followed by the rest of a bulk start. Each startMany that ends so gets
+    // its answer; one answer that throws does not keep the others from
+    // theirs (the first exception is rethrown after).
+    void cancelPendingStarts(const std::string& why,
+                             const std::function<bool(const ProcessSpec&)>& which = {});
     static constexpr size_t kSpawnSlice = 32;
     // Stops and removes; `done` runs once it is gone.
     void stop(Process& process, Done done);
@@ -185,10 +190,13 @@ class Supervisor {
     // bulk_start.cpp
     struct BulkStart {
         std::vector<ProcessSpec> specs;
-        std::vector<StartResult> results;
+        std::vector<std::optional<StartResult>> results;  // set once decided
+        size_t next = 0;                                  // the first spec not decided yet
         StartedMany done;
     };
     void spawnSlice();
+    // Answers the bulk starts that are decided whole, in order.
+    void answerDecided();
 
     EventLoop& loop_;
     ProcessControl& control_;
@@ -202,7 +210,11 @@ class Supervisor {
     Done haltDone_;
     PidFiles pidFiles_{loop_};          // written off the loop
     std::deque<BulkStart> bulkStarts_;  // oldest first, each its specs in order
+    // The uids queued in bulkStarts_: taken as much as those in the table
+    // (prepare() refuses them, generated ones avoid them).
+    std::unordered_set<std::string> queuedUids_;
     EventLoop::HandlePtr nextSlice_;
+    bool halting_ = false;
 };
 
 }  // namespace forever

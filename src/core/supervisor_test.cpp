@@ -210,17 +210,17 @@ TEST_CASE("startMany spawns a slice per loop iteration and answers once all are 
     CHECK(h.supervisor.indexOf(*h.supervisor.findByUid("between")) == Supervisor::kSpawnSlice);
 }
 
-TEST_CASE("startMany: a uid taken while the batch waited is an error for that spec only") {
+TEST_CASE("startMany: a lone start of a uid the batch has queued is refused, the batch goes on") {
     Harness h;
     std::vector<Supervisor::StartResult> results;
     h.supervisor.startMany(specs(3), [&](auto r) { results = std::move(r); });
-    h.supervisor.start(Harness::spec("app1"));
+    CHECK_THROWS_AS(h.supervisor.start(Harness::spec("app1")), SupervisorError);
     h.loop.runPending();
     REQUIRE(results.size() == 3);
-    CHECK(results[0].error.empty());
-    CHECK(results[1].error.find("already exists") != std::string::npos);
-    CHECK(results[2].error.empty());
-    CHECK(h.control.children.size() == 3);  // app1 once, by the lone start
+    for (const auto& r : results) {
+        CHECK(r.error.empty());
+    }
+    CHECK(h.control.children.size() == 3);  // app1 once, by the batch
 }
 
 TEST_CASE("cancelPendingStarts and halt drop what a bulk start has not spawned") {
@@ -258,4 +258,49 @@ TEST_CASE("startMany of nothing answers at once") {
         CHECK(r.empty());
     });
     CHECK(answered);
+}
+
+TEST_CASE("a uid queued in a bulk start is taken: prepare refuses it, generated ones avoid it") {
+    Harness h;
+    h.supervisor.startMany(specs(2), [](auto) {});
+    ProcessSpec same = Harness::spec("app1");
+    CHECK_THROWS_AS(h.supervisor.prepare(same), SupervisorError);
+    h.loop.runPending();
+    CHECK(h.supervisor.findByUid("app1"));
+}
+
+TEST_CASE("cancelPendingStarts with a filter cancels only what it accepts") {
+    Harness h;
+    std::vector<Supervisor::StartResult> results;
+    h.supervisor.startMany(specs(4), [&](auto r) { results = std::move(r); });
+    h.supervisor.cancelPendingStarts(
+        "not yours", [](const ProcessSpec& s) { return s.uid == "app1" || s.uid == "app3"; });
+    CHECK(results.empty());  // app0 and app2 still to spawn
+    ProcessSpec freed = Harness::spec("app1");
+    CHECK_NOTHROW(h.supervisor.prepare(freed));  // no longer queued
+    h.loop.runPending();
+    REQUIRE(results.size() == 4);
+    CHECK(results[0].error.empty());
+    CHECK(results[1].error == "not yours");
+    CHECK(results[2].error.empty());
+    CHECK(results[3].error == "not yours");
+    CHECK(h.control.children.size() == 2);
+}
+
+TEST_CASE("a bulk start asked during a halt is refused, and a throwing answer stops no other") {
+    Harness h;
+    bool secondAnswered = false;
+    h.supervisor.startMany(specs(2, "a"),
+                           [](auto) { throw std::runtime_error("the bus is gone"); });
+    h.supervisor.startMany(specs(2, "b"), [&](auto) { secondAnswered = true; });
+    bool halted = false;
+    CHECK_THROWS_AS(h.supervisor.halt([&] { halted = true; }), std::runtime_error);
+    CHECK(secondAnswered);
+    CHECK(halted);  // nothing ran: the halt completed in spite of the throw
+    std::vector<Supervisor::StartResult> late;
+    h.supervisor.startMany(specs(1, "c"), [&](auto r) { late = std::move(r); });
+    REQUIRE(late.size() == 1);
+    CHECK(late[0].error == "foreverd is stopping");
+    h.loop.runPending();
+    CHECK(h.control.children.empty());
 }

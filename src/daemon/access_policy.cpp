@@ -26,9 +26,16 @@ bool AccessPolicy::mayControl(const sdbus::IObject& object, const Process& proce
     return owns(callerUid(object), process);
 }
 
+bool AccessPolicy::mayControl(const sdbus::IObject& object, const ProcessSpec& spec) const {
+    return !systemMode_ || owns(callerUid(object), spec);
+}
+
 bool AccessPolicy::owns(uid_t caller, const Process& process) {
-    return caller == 0 ||
-           (process.spec.runAsUid >= 0 && static_cast<uid_t>(process.spec.runAsUid) == caller);
+    return owns(caller, process.spec);
+}
+
+bool AccessPolicy::owns(uid_t caller, const ProcessSpec& spec) {
+    return caller == 0 || (spec.runAsUid >= 0 && static_cast<uid_t>(spec.runAsUid) == caller);
 }
 
 void AccessPolicy::refuse(const Process& process) {

@@ -24,6 +24,8 @@ class AccessPolicy {
     // the method `object` is handling may control `process`.
     void checkMayControl(const sdbus::IObject& object, const Process& process) const;
     bool mayControl(const sdbus::IObject& object, const Process& process) const;
+    // The same for a spec not spawned yet (queued in a bulk start).
+    bool mayControl(const sdbus::IObject& object, const ProcessSpec& spec) const;
     // The same for a call to a process object (raw sd-bus, bus_fallback.hpp).
     void checkMayControl(const bus::Call& call, const Process& process) const;
     // Root on the system bus, anyone on the session bus.
@@ -36,6 +38,7 @@ class AccessPolicy {
   private:
     uid_t callerUid(const sdbus::IObject& object) const;
     static bool owns(uid_t caller, const Process& process);
+    static bool owns(uid_t caller, const ProcessSpec& spec);
     static void refuse(const Process& process);
 
     bool systemMode_;

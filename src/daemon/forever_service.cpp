@@ -249,8 +249,12 @@ std::vector<Process*> everyProcess(const Supervisor& supervisor) {
 
 void ForeverService::StopAll(sdbus::Result<std::vector<std::string>>&& result) {
     guarded([&] {
-        // What a bulk start has yet to spawn would outlive the stopall.
-        supervisor_.cancelPendingStarts("stopped before its turn to start (stopall)");
+        // What a bulk start has yet to spawn would outlive the stopall: the
+        // caller's, as what it stops (another user's stays queued).
+        supervisor_.cancelPendingStarts(
+            "stopped before its turn to start (stopall)", [this](const ProcessSpec& spec) {
+                return !access_ || access_->mayControl(getObject(), spec);
+            });
         applyToAll(controllable(everyProcess(supervisor_), false), &Supervisor::stop,
                    std::move(result));
     });

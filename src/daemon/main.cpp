@@ -377,13 +377,17 @@ int run(const Options& options) {
     // pidfds, or it would take them over, each of its waitid(P_ALL) calls
     // walking the kernel's list of 10 000 children for the next one (a
     // fifth of foreverd's time in a stopall).
+    // It waits 1 s at the most: exits may be ready at every look while apps
+    // crash-loop, and an orphan's zombie must not wait for ever.
     EventLoop::HandlePtr orphanSweep;
+    int sweepWaits = 0;
     std::function<void()> armOrphanSweep = [&] {
         orphanSweep = loop.addTimer(std::chrono::milliseconds(50), [&] {
-            if (loop.readyOncePending()) {
+            if (loop.readyOncePending() && ++sweepWaits < 20) {
                 armOrphanSweep();
                 return;
             }
+            sweepWaits = 0;
             orphanSweep.reset();
             supervisor.reapChildren();
         });

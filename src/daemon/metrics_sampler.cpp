@@ -24,8 +24,8 @@ MetricsSampler::MetricsSampler(EventLoop& loop, Supervisor& supervisor, Millis i
 void MetricsSampler::schedule() {
     if (interval_.count() > 0) {
         timer_ = loop_.addTimer(interval_, [this] {
+            schedule();  // first: a round that cannot start must not end sampling
             sampleNow();
-            schedule();
         });
     }
 }

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include <stdexcept>
@@ -106,10 +107,15 @@ class ReadyOnceSet : public std::enable_shared_from_this<ReadyOnceSet> {
         ev.events = EPOLLIN | EPOLLONESHOT;
         ev.data.u64 = watch->id_;
         // EEXIST: the descriptor is still open with a registration that
-        // fired (and was left to its close); re-armed for this watch.
-        if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) < 0 &&
-            (errno != EEXIST || ::epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev) < 0)) {
-            throw std::system_error(errno, std::generic_category(), "epoll_ctl add");
+        // fired (and was left to its close); re-armed for this watch. One
+        // that has not fired belongs to a live watch: refused, as sd-event
+        // refuses a second source on one descriptor.
+        if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            const bool fired = errno == EEXIST && !watchedUnfired(fd);
+            if (!fired || ::epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev) < 0) {
+                throw std::system_error(fired ? errno : EEXIST, std::generic_category(),
+                                        "epoll_ctl add");
+            }
         }
         watches_.emplace(watch->id_, watch.get());
         return watch;
@@ -126,6 +132,13 @@ class ReadyOnceSet : public std::enable_shared_from_this<ReadyOnceSet> {
 
   private:
     static constexpr int kBatch = 256;
+
+    // Scans every watch: only on the rare re-watch of an open descriptor.
+    bool watchedUnfired(int fd) const {
+        return std::any_of(watches_.begin(), watches_.end(), [fd](const auto& w) {
+            return w.second->fd_ == fd && !w.second->fired_;
+        });
+    }
 
     void remove(Watch& watch) {
         watches_.erase(watch.id_);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <system_error>
 #include <vector>
 
 #include "core/unique_fd.hpp"
@@ -117,6 +118,13 @@ TEST_CASE("a descriptor that fired and stayed open can be watched again") {
     runUntilIdle(loop);
     CHECK(first == 1);
     CHECK(second == 1);
+}
+
+TEST_CASE("a descriptor a live watch waits on cannot be watched twice") {
+    SdEventLoop loop;
+    UniqueFd fd = readableForGood();
+    auto watch = loop.addReadableOnce(fd.get(), [] {});
+    CHECK_THROWS_AS(loop.addReadableOnce(fd.get(), [] {}), std::system_error);
 }
 
 TEST_CASE("a watch may outlive its loop") {

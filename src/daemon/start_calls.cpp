@@ -130,8 +130,15 @@ void ForeverService::StartMany(
                                                             : std::string("/")),
                         one.error);
                 }
-                replyWhenSaved(
-                    [pending, results = std::move(results)] { pending->returnResults(results); });
+                replyWhenSaved([pending, results = std::move(results)] {
+                    try {
+                        pending->returnResults(results);
+                    } catch (const sdbus::Error&) {
+                        // A lost connection (one reason foreverd halts, which
+                        // answers the rest of a bulk start at once):
+                        // BusAttachment reports it.
+                    }
+                });
             });
     });
 }

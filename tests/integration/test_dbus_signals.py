@@ -75,9 +75,17 @@ def test_properties_changed_and_the_order_of_a_stop():
     with Env() as env:
         env.start_daemon()
         monitor = Monitor(env)
-        time.sleep(0.5)  # busctl has become a monitor
+        # busctl becomes a monitor a moment after it starts: probe apps are
+        # started until one's InterfacesAdded is seen, so nothing is missed.
+        for i in range(50):
+            env.ctl('start', '--uid', 'probe%d' % i, env.fixture('forever_app.js'))
+            monitor.read(0.2)
+            if any(m.get('member') == 'InterfacesAdded' for m in monitor.seen):
+                break
+        else:
+            raise AssertionError('busctl monitor saw nothing of 50 starts')
         env.ctl('start', '--uid', 'watched', env.fixture('forever_app.js'))
-        path = env.ctl_json('list')[0].get('path') or '/org/forever/Forever1/process/watched'
+        path = '/org/forever/Forever1/process/watched'
 
         def running_announced():
             for m in monitor.signals(path):

@@ -141,28 +141,31 @@ def test_bulk_start_leaves_the_loop_free_and_stopall_cancels_its_rest():
     """A StartMany spawns a slice per loop iteration: a call made meanwhile
     is answered with the apps started so far (all in one dispatch, 10 000
     spawns held every call, and the watchdog, for seconds). A stopall in the
-    middle stops those and cancels the rest, which the start reports."""
-    saved = raise_limits(N)
+    middle stops those and cancels the rest, which the start reports. With
+    5000 apps at least, so the start lasts well beyond the few client calls
+    (each a process start) between its first slices and the stopall."""
+    n = max(N, 5000)
+    saved = raise_limits(n)
     try:
         with Env() as env:
             env.start_daemon()
-            config = write_config(env, N)
+            config = write_config(env, n)
             starter = env.popen([os.environ['FOREVERCTL'], 'start', config],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             counts = []
 
             def partly_started():
                 counts.append(len(listed_uids(env)))
-                return 0 < counts[-1] < N
+                return 0 < counts[-1] < n
             wait_for(partly_started, timeout=120, interval=0.005,
                      what='a list answered in the middle of the bulk start')
             stopped = env.ctl_json('stopall', timeout=600)
             out, err = starter.communicate(timeout=600)
             print('    listed %s during the start; stopall stopped %d of %d'
-                  % (counts[-3:], len(stopped), N))
-            assert 0 < len(stopped) < N, len(stopped)
+                  % (counts[-3:], len(stopped), n))
+            assert 0 < len(stopped) < n, len(stopped)
             assert starter.returncode != 0, (out, err)
-            assert 'of %d not started' % N in err and 'stopall' in err, err
+            assert 'of %d not started' % n in err and 'stopall' in err, err
             assert listed_uids(env) == []
             wait_for(lambda: not live_by_marker(), timeout=60, what='every tiny child gone')
     finally:
