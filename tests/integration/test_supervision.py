@@ -221,7 +221,9 @@ def test_restart_while_waiting_to_restart():
     with Env() as env:
         env.start_daemon()
         script = env.fixture('crash_after.js')
-        env.ctl('start', '--uid', 'slow', '--minUptime', 0, '--restartDelay', 3000, script, 100, 1)
+        # Each run lives 2 s: long enough for the new one to be seen running
+        # (at 100 ms, a slow ASan `list` found it crashed again already).
+        env.ctl('start', '--uid', 'slow', '--minUptime', 0, '--restartDelay', 3000, script, 2000, 1)
         wait_for(lambda: proc(env, 'slow')['state'] == 'waiting', what='the restart delay')
         t0 = time.monotonic()
         env.ctl('restart', 'slow')  # now, not in 3 s
