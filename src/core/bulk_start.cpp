@@ -4,8 +4,6 @@
 // watchdog ping (WatchdogSec=10 in the unit) in all that time. Between
 // slices the loop serves everything else, a `list` included, which shows
 // the apps started so far.
-#include <fmt/format.h>
-
 #include <algorithm>
 
 #include "core/supervisor.hpp"
@@ -55,11 +53,7 @@ void Supervisor::spawnSlice() {
             queuedUids_.erase(spec.uid);
             try {
                 // prepare() refused queued uids, so this is a safety net.
-                if (findByUid(spec.uid)) {
-                    throw SupervisorError(
-                        SupervisorError::Code::AlreadyExists,
-                        fmt::format("a process with uid '{}' already exists", spec.uid));
-                }
+                requireUidFree(spec.uid);
                 startPrepared(std::move(spec));
             } catch (const std::exception& e) {
                 result.error = e.what();

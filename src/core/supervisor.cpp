@@ -153,14 +153,18 @@ void Supervisor::prepare(ProcessSpec& spec) const {
     } catch (const SpecError& e) {
         throw SupervisorError(SupervisorError::Code::InvalidArgument, e.what());
     }
-    if (findByUid(spec.uid)) {
+    requireUidFree(spec.uid);
+}
+
+void Supervisor::requireUidFree(const std::string& uid) const {
+    if (findByUid(uid)) {
         throw SupervisorError(SupervisorError::Code::AlreadyExists,
-                              fmt::format("a process with uid '{}' already exists", spec.uid));
+                              fmt::format("a process with uid '{}' already exists", uid));
     }
-    if (queuedUids_.count(spec.uid)) {
+    if (queuedUids_.count(uid)) {
         throw SupervisorError(
             SupervisorError::Code::AlreadyExists,
-            fmt::format("a process with uid '{}' is queued to start already", spec.uid));
+            fmt::format("a process with uid '{}' is queued to start already", uid));
     }
 }
 

@@ -195,6 +195,8 @@ class Supervisor {
         StartedMany done;
     };
     void spawnSlice();
+    // Throws AlreadyExists for a uid in the table or queued in a bulk start.
+    void requireUidFree(const std::string& uid) const;
     // Answers the bulk starts that are decided whole, in order.
     void answerDecided();
 
