@@ -33,7 +33,9 @@ std::string resolvePath(const fs::path& base, const std::string& path) {
 
 std::vector<json> expandInstances(json spec) {
     if (!spec.contains("instances")) {
-        return {spec};
+        std::vector<json> one;
+        one.push_back(std::move(spec));  // not {spec}: a list-initializer copies
+        return one;
     }
     const json n = spec["instances"];
     spec.erase("instances");

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "cli/bus_client.hpp"
 #include "cli/config_file.hpp"
@@ -76,53 +77,48 @@ auto withProgress(bool systemBus, size_t apps, const Output& out, Call&& call) {
     return call();
 }
 
-// The variables every spec's env sets to the same value (the caller's
-// environment, mostly), taken out of each: StartMany sends them once.
-std::map<std::string, std::string> takeSharedEnvironment(std::vector<json>& specs) {
-    std::map<std::string, std::string> shared;
-    if (specs.size() < 2 || !specs.front().contains("env") || !specs.front()["env"].is_object()) {
-        return shared;
+// The caller's environment with --env KEY=VALUE over it: what every app of
+// one `start` gets beneath its own env. StartMany sends it once; each spec
+// carries only what is its own (a file's env, FOREVER_INSTANCE). Copying it
+// into each of 10 000 specs, then finding it shared again, was most of
+// foreverctl's 3 s of CPU before foreverd saw the first spec.
+std::map<std::string, std::string> callerEnvironment(const Invocation& inv) {
+    auto environment = forever::currentEnvironment();
+    for (const auto& text : inv.envSettings) {
+        auto setting = parseEnvSetting(text);
+        environment[setting.key] = setting.value;
     }
-    for (const auto& item : specs.front()["env"].items()) {
-        // Named copies: clang cannot capture structured bindings in a lambda.
-        const std::string& name = item.key();
-        const json& value = item.value();
-        if (!value.is_string()) {
-            continue;
-        }
-        const bool everywhere = std::all_of(specs.begin(), specs.end(), [&](const json& s) {
-            auto env = s.find("env");
-            if (env == s.end() || !env->is_object()) {
-                return false;
-            }
-            auto it = env->find(name);
-            return it != env->end() && *it == value;
-        });
-        if (everywhere) {
-            shared.emplace(name, value.get<std::string>());
-        }
-    }
-    for (auto& spec : specs) {
-        for (const auto& [name, value] : shared) {
-            spec["env"].erase(name);
-        }
-    }
-    return shared;
+    return environment;
 }
 
 // Starts every spec with one StartMany (validated whole by foreverd: all or
 // none), then prints each (pid and all) from one List. A spec whose spawn
-// failed is said after the others, and the exit code says it.
-json startAll(BusClient& client, bool systemBus, std::vector<json> specs, const Output& out) {
+// failed is said after the others, and the exit code says it. Each spec's
+// env is laid over `shared` (its own values win), by foreverd for a
+// StartMany, here for a Start.
+json startAll(BusClient& client, bool systemBus, std::vector<json> specs,
+              const std::map<std::string, std::string>& shared, const Output& out) {
     using Results = std::vector<sdbus::Struct<sdbus::ObjectPath, std::string>>;
     Results results;
     const bool scheduled = std::any_of(specs.begin(), specs.end(),
                                        [](const json& s) { return s.contains("restartAt"); });
     const bool many = specs.size() > 1 && !scheduled;
-    auto shared = many ? takeSharedEnvironment(specs) : std::map<std::string, std::string>{};
     std::vector<std::map<std::string, sdbus::Variant>> variants;
     variants.reserve(specs.size());
-    for (const auto& spec : specs) {
+    for (auto& spec : specs) {
+        // Always an env, if only {}: a spec without one would get foreverd's
+        // environment instead of the caller's.
+        json& env = spec["env"];
+        if (!env.is_object()) {
+            env = json::object();
+        }
+        if (!many) {
+            for (const auto& [name, value] : shared) {
+                if (!env.contains(name)) {
+                    env[name] = value;
+                }
+            }
+        }
         variants.push_back(toVariants(spec));
     }
     if (!many) {
@@ -191,17 +187,19 @@ int runStartConfig(const Invocation& inv, const Output& out) {
     }
     BusClient client(inv.system);
     auto running = listProcesses(client);
+    const auto cwd = std::filesystem::current_path();
     std::vector<json> specs;
+    specs.reserve(apps.size());
     for (const auto& app : apps) {
         // Options given on the command line apply to every app of the file,
         // unless the file says otherwise; the environment is the caller's,
-        // then the file's env, then --env KEY=VALUE.
+        // then the file's env, then --env KEY=VALUE (callerEnvironment).
         Invocation base = inv;
         base.operands = {app["script"].get<std::string>()};
         base.scriptArgs.clear();
-        json spec =
-            buildStartSpec(base, std::filesystem::current_path(), forever::currentEnvironment());
-        json env = spec["env"];
+        base.envSettings.clear();
+        json spec = buildStartSpec(base, cwd, {});
+        json env = json::object();
         for (const auto& [key, value] : app.items()) {
             spec[key] = value;
         }
@@ -209,28 +207,33 @@ int runStartConfig(const Invocation& inv, const Output& out) {
             for (const auto& [k, v] : app["env"].items()) {
                 env[k] = v.is_string() ? v.get<std::string>() : v.dump();
             }
+            // --env wins over the file: it is said again over the app's own.
+            for (const auto& text : inv.envSettings) {
+                auto setting = parseEnvSetting(text);
+                env[setting.key] = setting.value;
+            }
         }
-        for (const auto& text : inv.envSettings) {
-            auto setting = parseEnvSetting(text);
-            env[setting.key] = setting.value;
-        }
-        spec["env"] = env;
+        spec["env"] = std::move(env);
         for (auto& one : expandInstances(std::move(spec))) {
             specs.push_back(std::move(one));
         }
     }
     // After expanding instances, so "api-1" is checked as well as "api".
+    std::unordered_set<std::string_view> runningUids;
+    for (const auto& p : running) {
+        runningUids.insert(p.uid);
+    }
     for (const auto& spec : specs) {
-        for (const auto& p : running) {
-            if (spec.contains("uid") && p.uid == spec["uid"]) {
-                throw CliError(kExitFailure,
-                               fmt::format("{}: a process with uid '{}' is already running; "
-                                           "nothing was started",
-                                           inv.operands.front(), p.uid));
-            }
+        auto uid = spec.find("uid");
+        if (uid != spec.end() && uid->is_string() &&
+            runningUids.count(uid->get_ref<const std::string&>())) {
+            throw CliError(kExitFailure,
+                           fmt::format("{}: a process with uid '{}' is already running; "
+                                       "nothing was started",
+                                       inv.operands.front(), uid->get_ref<const std::string&>()));
         }
     }
-    json started = startAll(client, inv.system, specs, out);
+    json started = startAll(client, inv.system, std::move(specs), callerEnvironment(inv), out);
     if (out.json) {
         printJson(started);
     }
@@ -243,12 +246,12 @@ int runStart(const Invocation& inv, const Output& out) {
     if (isConfigFile(inv.operands.front())) {
         return runStartConfig(inv, out);
     }
-    auto specs = expandInstances(
-        buildStartSpec(inv, std::filesystem::current_path(), forever::currentEnvironment()));
+    auto specs = expandInstances(buildStartSpec(inv, std::filesystem::current_path(), {}));
+    const bool one = specs.size() == 1;
     BusClient client(inv.system);
-    json started = startAll(client, inv.system, specs, out);
+    json started = startAll(client, inv.system, std::move(specs), callerEnvironment(inv), out);
     if (out.json) {
-        printJson(specs.size() == 1 ? started.front() : started);
+        printJson(one ? started.front() : started);
     }
     return kExitOk;
 }

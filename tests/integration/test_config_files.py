@@ -26,7 +26,9 @@ def test_forever_json_starts_every_app():
                         'outFile': 'logs/api.log', 'env': {'NODE_ENV': 'production', 'PORT': 3000},
                         'max': 3},
                        {'uid': 'worker', 'script': 'server.js', 'outFile': 'logs/worker.log'}], f)
-        r = env.ctl('start', 'forever.json', cwd=env.dir)
+        # The environment is the caller's, then the file's env, then --env.
+        r = env.ctl('start', '--env', 'LEVEL=debug', 'forever.json', cwd=env.dir,
+                    extra_env={'FROM_CALLER': 'yes', 'PORT': '1', 'LEVEL': 'info'})
         assert r.stdout.count('started') == 2, r.stdout
         # Each line names its app and the pid it got, in the file's order.
         listed = {p['uid']: p['pid'] for p in env.ctl_json('list')}
@@ -37,6 +39,10 @@ def test_forever_json_starts_every_app():
         api = first_line(env.path('logs', 'api.log'))
         assert api['argv'] == ['--port', '3000'] and api['env']['PORT'] == '3000'
         assert api['env']['NODE_ENV'] == 'production' and api['cwd'] == env.dir
+        assert api['env']['FROM_CALLER'] == 'yes' and api['env']['LEVEL'] == 'debug', api['env']
+        worker = first_line(env.path('logs', 'worker.log'))
+        assert worker['env']['PORT'] == '1' and worker['env']['FROM_CALLER'] == 'yes'
+        assert worker['env']['LEVEL'] == 'debug' and 'NODE_ENV' not in worker['env'], worker['env']
         assert [p['uid'] for p in env.ctl_json('list')] == ['api', 'worker']
         # Again: refused whole, nothing doubled.
         r = env.ctl('start', env.path('forever.json'), check=False)
