@@ -102,6 +102,17 @@ std::unique_ptr<OutputCapture> Launcher::captureOutput(Process& p, SpawnedProces
 }
 
 Run Launcher::launch(Process& p) {
+    const SpawnRequest request = requestFor(p);
+    SpawnedProcess spawned;
+    try {
+        spawned = control_.spawn(request);
+    } catch (const SpawnError& e) {
+        throw SupervisorError(SupervisorError::Code::SpawnFailed, e.what());
+    }
+    return adopt(p, std::move(spawned));
+}
+
+SpawnRequest Launcher::requestFor(Process& p) {
     SpawnRequest request;
     request.spec = &p.spec;
     request.extraEnv["FOREVER_UID"] = p.spec.uid;
@@ -130,12 +141,10 @@ Run Launcher::launch(Process& p) {
     }
     chooseOutput(p, request);
     request.listenFd = p.listenSocket ? p.listenSocket.get() : -1;
-    SpawnedProcess spawned;
-    try {
-        spawned = control_.spawn(request);
-    } catch (const SpawnError& e) {
-        throw SupervisorError(SupervisorError::Code::SpawnFailed, e.what());
-    }
+    return request;
+}
+
+Run Launcher::adopt(Process& p, SpawnedProcess spawned) {
     Run run;
     run.pid = spawned.pid;
     run.pidfd = std::move(spawned.pidfd);
@@ -152,8 +161,9 @@ Run Launcher::launch(Process& p) {
         // The run exists; its output has nowhere to go. Say so, keep it.
         callbacks_.logError(p, e.what());
     }
-    // The pidfd turns readable when the process exits, and the supervisor
-    // reaps that one child through it (Supervisor::reapRun).
+    // The pidfd turns readable when the process exits (at once if it has
+    // already), and the supervisor reaps that one child through it
+    // (Supervisor::reapRun).
     run.pidfdWatch = loop_.addReadableOnce(
         run.pidfd.get(), [this, fd = run.pidfd.get()] { callbacks_.childExited(fd); });
     return run;

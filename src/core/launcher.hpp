@@ -43,6 +43,11 @@ class Launcher {
     // A new run of `p`, spawned and watched, not yet its current one;
     // throws SupervisorError(SpawnFailed).
     Run launch(Process& p);
+    // launch() in two steps, so the spawn between them may run off the loop
+    // (bulk_start.cpp): the request (it points into p.spec, which must not
+    // change until the spawn is done), then the spawned process made a run.
+    SpawnRequest requestFor(Process& p);
+    Run adopt(Process& p, SpawnedProcess spawned);
     // The socket of spec.listen: shared with the instances of the same app
     // in `table`, else bound now. Throws SupervisorError.
     UniqueFd listenSocketFor(const ProcessSpec& spec, const ProcessTable& table);

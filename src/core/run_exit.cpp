@@ -77,11 +77,7 @@ void Supervisor::afterExit(Process& p, ExitStatus status, Millis uptime) {
             p.state = ProcState::Stopped;
             p.pending = Process::Pending::None;
             emit(Kind::Changed, p);
-            if (haltDone_ && runningCount() == 0) {
-                auto done = std::move(haltDone_);
-                haltDone_ = nullptr;
-                done();
-            }
+            completeHaltIfIdle();
             return;
         case Process::Pending::Restart:
             p.restarts++;

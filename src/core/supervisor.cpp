@@ -314,11 +314,7 @@ void Supervisor::halt(Done done) {
     } catch (...) {
         unanswered = std::current_exception();
     }
-    if (runningCount() == 0 && haltDone_) {
-        auto d = std::move(haltDone_);
-        haltDone_ = nullptr;
-        d();
-    }
+    completeHaltIfIdle();
     if (unanswered) {
         std::rethrow_exception(unanswered);
     }

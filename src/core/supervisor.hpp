@@ -84,11 +84,16 @@ class Supervisor {
     // would for an invalid spec or a taken uid; startPrepared() spawns.
     void prepare(ProcessSpec& spec) const;
     Process& startPrepared(ProcessSpec spec);
-    // startPrepared() for a validated batch, kSpawnSlice spawns per loop
-    // iteration (bulk_start.cpp); `done` gets one result per spec, in order.
-    // A spec whose uid was taken meanwhile, whose spawn failed, or whose
-    // turn came after a halt() or cancelPendingStarts() is not started.
+    // startPrepared() for a validated batch, kSpawnSlice spawns at a time
+    // on a worker thread (bulk_start.cpp); `done` gets one result per spec,
+    // in order. A spec whose uid was taken meanwhile, whose spawn failed, or
+    // whose turn came after a halt() or cancelPendingStarts() is not started.
     void startMany(std::vector<ProcessSpec> specs, StartedMany done);
+    // A slice of a bulk start is being spawned, or entering the table: its
+    // children are ours but not yet in the table, so a sweep of every child
+    // (reapChildren) would take their exits for orphans'. The daemon's
+    // sweep waits while this is true.
+    bool spawningOffLoop() const { return spawning_ != nullptr || registering_ != nullptr; }
     // The specs of every startMany not spawned yet (those `which` accepts;
     // all without it) are dropped, `why` their error: a stopall must not be
     // followed by the rest of a bulk start. Each startMany that ends so gets
@@ -108,7 +113,8 @@ class Supervisor {
     void reload(Process& process, Outcome done);
     // Sends a signal to the running process (its group with killTree).
     void kill(Process& process, int signal);
-    // foreverd is going away: stop every run, keep the table, then `done`.
+    // foreverd is going away: stop every run, keep the table, then `done`
+    // (after the slice of a bulk start being spawned, which is stopped too).
     void halt(Done done);
 
     // Reaps every exited child; call on SIGCHLD (it walks every child: the
@@ -191,15 +197,25 @@ class Supervisor {
     struct BulkStart {
         std::vector<ProcessSpec> specs;
         std::vector<std::optional<StartResult>> results;  // set once decided
-        size_t next = 0;                                  // the first spec not decided yet
+        size_t next = 0;                                  // the first spec not handed on yet
+        size_t spawning = 0;                              // handed to a SpawnSlice, not decided yet
         StartedMany done;
     };
+    // Up to kSpawnSlice specs of the bulk starts, spawned together on a
+    // worker thread while the loop goes on (bulk_start.cpp).
+    struct SpawnSlice;
     void spawnSlice();
+    void sliceSpawned(const std::shared_ptr<SpawnSlice>& slice);
+    // The listen socket for a spec of a slice: an instance's sibling may be
+    // in a slice, not yet in the table.
+    UniqueFd sliceListenSocket(const ProcessSpec& spec, const SpawnSlice& building);
     // Throws AlreadyExists for a uid in the table or queued in a bulk start.
     void requireUidFree(const std::string& uid) const;
     // Answers the bulk starts that are decided whole, in order.
     void answerDecided();
-
+    // A halt waits for the slice being spawned: nothing it starts may
+    // outlive foreverd.
+    void completeHaltIfIdle();
     EventLoop& loop_;
     ProcessControl& control_;
     SupervisorOptions options_;
@@ -216,6 +232,9 @@ class Supervisor {
     // (prepare() refuses them, generated ones avoid them).
     std::unordered_set<std::string> queuedUids_;
     EventLoop::HandlePtr nextSlice_;
+    std::shared_ptr<SpawnSlice> spawning_;     // on a worker now
+    std::shared_ptr<SpawnSlice> registering_;  // spawned, entering the table
+    EventLoop::HandlePtr spawningDone_;
     bool halting_ = false;
 };
 

@@ -2,8 +2,13 @@
 // fds, a fake ProcessControl for processes. No child is ever spawned.
 #include "core/supervisor.hpp"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/restart_policy.hpp"
 #include "testing/fake_event_loop.hpp"
@@ -179,7 +184,14 @@ std::vector<ProcessSpec> specs(size_t n, const std::string& prefix = "app") {
 }
 }  // namespace
 
-TEST_CASE("startMany spawns a slice per loop iteration and answers once all are spawned") {
+// Every bulk start spawned and entered: the deferred slices, then the
+// workers' spawns and what their completions hand on.
+void settle(Harness& h) {
+    h.loop.runPending();
+    h.loop.completeAllBlocking();
+}
+
+TEST_CASE("startMany spawns a slice at a time off the loop and answers once all are in") {
     Harness h;
     const size_t n = 2 * Supervisor::kSpawnSlice + 5;
     std::vector<Supervisor::StartResult> results;
@@ -190,24 +202,47 @@ TEST_CASE("startMany spawns a slice per loop iteration and answers once all are 
     });
     CHECK(h.control.children.empty());  // nothing in the caller's dispatch
     CHECK(h.loop.runPending(1) == 1);
+    CHECK(h.control.children.empty());  // handed to a worker
+    CHECK(h.loop.pendingBlocking() == 1);
+    CHECK(h.supervisor.spawningOffLoop());
+    // The worker spawns the slice; back on the loop, the next slice is
+    // handed on before this one enters the table (the two overlap).
+    REQUIRE(h.loop.completeBlocking());
     CHECK(h.control.children.size() == Supervisor::kSpawnSlice);
     CHECK(h.supervisor.processes().size() == Supervisor::kSpawnSlice);
+    CHECK(h.loop.pendingBlocking() == 1);
     CHECK_FALSE(answered);
-    // Between slices the loop serves others: here a lone start.
+    // Meanwhile the loop serves others: here a lone start.
     h.supervisor.start(Harness::spec("between"));
-    CHECK(h.loop.runPending(1) == 1);
+    REQUIRE(h.loop.completeBlocking());
     CHECK(h.control.children.size() == 2 * Supervisor::kSpawnSlice + 1);
     CHECK_FALSE(answered);
-    h.loop.runPending();
+    settle(h);
     REQUIRE(answered);
+    CHECK_FALSE(h.supervisor.spawningOffLoop());
     REQUIRE(results.size() == n);
     for (size_t i = 0; i < n; ++i) {
         CHECK(results[i].uid == "app" + std::to_string(i));
         CHECK(results[i].error.empty());
+        CHECK(h.supervisor.findByUid(results[i].uid)->run.pid > 0);
     }
     // In the table in the order given (the lone start came between).
     CHECK(h.supervisor.indexOf(*h.supervisor.findByUid("app0")) == 0);
     CHECK(h.supervisor.indexOf(*h.supervisor.findByUid("between")) == Supervisor::kSpawnSlice);
+}
+
+TEST_CASE("startMany: a spawn that fails off the loop fails only its spec") {
+    Harness h;
+    std::vector<Supervisor::StartResult> results;
+    h.supervisor.startMany(specs(3), [&](auto r) { results = std::move(r); });
+    h.control.failNextSpawn = "no such file";
+    settle(h);
+    REQUIRE(results.size() == 3);
+    CHECK(results[0].error.find("no such file") != std::string::npos);
+    CHECK(results[1].error.empty());
+    CHECK(results[2].error.empty());
+    CHECK_FALSE(h.supervisor.findByUid("app0"));
+    CHECK(h.supervisor.processes().size() == 2);
 }
 
 TEST_CASE("startMany: a lone start of a uid the batch has queued is refused, the batch goes on") {
@@ -216,6 +251,9 @@ TEST_CASE("startMany: a lone start of a uid the batch has queued is refused, the
     h.supervisor.startMany(specs(3), [&](auto r) { results = std::move(r); });
     CHECK_THROWS_AS(h.supervisor.start(Harness::spec("app1")), SupervisorError);
     h.loop.runPending();
+    // Still taken while its slice is spawned off the loop.
+    CHECK_THROWS_AS(h.supervisor.start(Harness::spec("app1")), SupervisorError);
+    settle(h);
     REQUIRE(results.size() == 3);
     for (const auto& r : results) {
         CHECK(r.error.empty());
@@ -231,23 +269,77 @@ TEST_CASE("cancelPendingStarts and halt drop what a bulk start has not spawned")
     h.supervisor.startMany(specs(n, "a"), [&](auto r) { first = std::move(r); });
     h.supervisor.startMany(specs(2, "b"), [&](auto r) { second = std::move(r); });
     h.loop.runPending(1);
+    REQUIRE(h.loop.completeBlocking());
     REQUIRE(h.control.children.size() == Supervisor::kSpawnSlice);
+    // The second slice (a's last 3, b's 2) is on a worker now.
+    REQUIRE(h.supervisor.spawningOffLoop());
+    bool halted = false;
 
     SUBCASE("a stopall cancels") {
         h.supervisor.cancelPendingStarts("stopped before its turn");
     }
-    SUBCASE("a halt cancels") {
-        h.supervisor.halt([] {});
+    SUBCASE("a halt cancels, and completes once the slice on the worker is back") {
+        h.supervisor.halt([&] { halted = true; });
+        CHECK_FALSE(halted);
+        for (size_t i = 0; i < Supervisor::kSpawnSlice; ++i) {
+            h.dies(h.supervisor.findByUid("a" + std::to_string(i))->run.pid,
+                   ExitStatus::killed(SIGTERM));
+        }
+        CHECK_FALSE(halted);  // the slice's spawns could outlive foreverd
+    }
+    CHECK(first.empty());  // its last 3 are being spawned
+    // The worker spawns them anyway; back on the loop they are killed.
+    REQUIRE(h.loop.completeBlocking());
+    CHECK(h.control.children.size() == Supervisor::kSpawnSlice + 5);
+    for (size_t i = Supervisor::kSpawnSlice; i < Supervisor::kSpawnSlice + 5; ++i) {
+        CHECK(h.sent(h.control.children[i].pid, SIGKILL));
     }
     REQUIRE(first.size() == n);
     REQUIRE(second.size() == 2);
     for (size_t i = 0; i < n; ++i) {
         CHECK(first[i].error.empty() == (i < Supervisor::kSpawnSlice));
+        CHECK(bool(h.supervisor.findByUid(first[i].uid)) == (i < Supervisor::kSpawnSlice));
     }
     CHECK_FALSE(second[0].error.empty());
     CHECK_FALSE(second[1].error.empty());
-    h.loop.runPending();
-    CHECK(h.control.children.size() == Supervisor::kSpawnSlice);  // nothing after
+    CHECK_FALSE(h.supervisor.spawningOffLoop());
+    settle(h);
+    CHECK(h.control.children.size() == Supervisor::kSpawnSlice + 5);  // nothing after
+    if (h.supervisor.findByUid("a0")->state == ProcState::Stopped) {
+        CHECK(halted);
+    }
+}
+
+TEST_CASE("instances in one slice share their listen socket") {
+    Harness h;
+    // A port free now: the kernel's pick for a socket bound and closed.
+    int probe = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(probe >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    REQUIRE(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    ::close(probe);
+    std::vector<ProcessSpec> batch = specs(3, "api-");
+    for (auto& s : batch) {
+        s.listen = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+    }
+    std::vector<Supervisor::StartResult> results;
+    h.supervisor.startMany(std::move(batch), [&](auto r) { results = std::move(r); });
+    settle(h);
+    REQUIRE(results.size() == 3);
+    for (const auto& r : results) {
+        REQUIRE(r.error == "");
+    }
+    struct stat first {
+    }, other{};
+    REQUIRE(::fstat(h.supervisor.findByUid("api-0")->listenSocket.get(), &first) == 0);
+    for (const char* uid : {"api-1", "api-2"}) {
+        REQUIRE(::fstat(h.supervisor.findByUid(uid)->listenSocket.get(), &other) == 0);
+        CHECK(other.st_ino == first.st_ino);  // one socket, not three binds
+    }
 }
 
 TEST_CASE("startMany of nothing answers at once") {
@@ -265,7 +357,7 @@ TEST_CASE("a uid queued in a bulk start is taken: prepare refuses it, generated 
     h.supervisor.startMany(specs(2), [](auto) {});
     ProcessSpec same = Harness::spec("app1");
     CHECK_THROWS_AS(h.supervisor.prepare(same), SupervisorError);
-    h.loop.runPending();
+    settle(h);
     CHECK(h.supervisor.findByUid("app1"));
 }
 
@@ -278,7 +370,7 @@ TEST_CASE("cancelPendingStarts with a filter cancels only what it accepts") {
     CHECK(results.empty());  // app0 and app2 still to spawn
     ProcessSpec freed = Harness::spec("app1");
     CHECK_NOTHROW(h.supervisor.prepare(freed));  // no longer queued
-    h.loop.runPending();
+    settle(h);
     REQUIRE(results.size() == 4);
     CHECK(results[0].error.empty());
     CHECK(results[1].error == "not yours");
@@ -301,6 +393,6 @@ TEST_CASE("a bulk start asked during a halt is refused, and a throwing answer st
     h.supervisor.startMany(specs(1, "c"), [&](auto r) { late = std::move(r); });
     REQUIRE(late.size() == 1);
     CHECK(late[0].error == "foreverd is stopping");
-    h.loop.runPending();
+    settle(h);
     CHECK(h.control.children.empty());
 }

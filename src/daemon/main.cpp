@@ -378,12 +378,15 @@ int run(const Options& options) {
     // walking the kernel's list of 10 000 children for the next one (a
     // fifth of foreverd's time in a stopall).
     // It waits 1 s at the most: exits may be ready at every look while apps
-    // crash-loop, and an orphan's zombie must not wait for ever.
+    // crash-loop, and an orphan's zombie must not wait for ever. It always
+    // waits while a bulk start's slice is spawned off the loop: those
+    // children are not in the table yet, and one that died at once would be
+    // taken for an orphan, its exit lost (a bulk start ends, so this does).
     EventLoop::HandlePtr orphanSweep;
     int sweepWaits = 0;
     std::function<void()> armOrphanSweep = [&] {
         orphanSweep = loop.addTimer(std::chrono::milliseconds(50), [&] {
-            if (loop.readyOncePending() && ++sweepWaits < 20) {
+            if (supervisor.spawningOffLoop() || (loop.readyOncePending() && ++sweepWaits < 20)) {
                 armOrphanSweep();
                 return;
             }
