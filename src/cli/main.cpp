@@ -1,7 +1,6 @@
 // foreverctl (and its `forever` alias): parse, call foreverd over D-Bus,
 // print. Every failure ends as one line on stderr and a documented exit code.
 #include <fmt/format.h>
-#include <malloc.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include "cli/args.hpp"
 #include "cli/bus_client.hpp"
 #include "cli/completion.hpp"
+#include "cli/heap_pages.hpp"
 #include "cli/help_text.hpp"
 #include "cli/remote_run.hpp"
 #include "cli/table.hpp"
@@ -24,11 +24,7 @@ using namespace forever::cli;
 int main(int argc, char** argv) {
     // `foreverctl list | head` must end quietly, not with SIGPIPE noise.
     std::signal(SIGPIPE, SIG_IGN);
-    // A `list` of 10 000 apps builds and frees buffers of megabytes: from
-    // the heap, kept, rather than each mapped fresh and unmapped at free,
-    // whose every page then faults anew (a page fault is dear in a VM).
-    ::mallopt(M_MMAP_THRESHOLD, 256 << 20);
-    ::mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    preferHugeHeapPages();
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
         if (!args.empty() && args[0] == "__complete") {
