@@ -19,10 +19,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace forever {
@@ -162,6 +164,35 @@ namespace {
 
 // Everything the child needs, built before fork so the child only calls
 // what is safe there. Pinned in place: argv and envp point into it.
+// Our SigIgn from /proc: one read where asking sigaction() of each signal
+// was 62 system calls in every child before its exec, 1.3 s of a bulk start
+// of 10 000 on a VM (2 us each).
+std::optional<uint64_t> ignoredSignalsNow() {
+    UniqueFd fd(::open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        return std::nullopt;
+    }
+    char text[8192];
+    ssize_t n;
+    do {
+        n = ::read(fd.get(), text, sizeof text - 1);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        return std::nullopt;
+    }
+    text[n] = '\0';
+    const char* field = std::strstr(text, "\nSigIgn:");
+    if (!field) {
+        return std::nullopt;
+    }
+    char* end = nullptr;
+    const unsigned long long mask = std::strtoull(field + 8, &end, 16);
+    if (end == field + 8) {
+        return std::nullopt;
+    }
+    return uint64_t{mask};
+}
+
 struct ExecPlan {
     explicit ExecPlan(const SpawnRequest& request);
     ExecPlan(const ExecPlan&) = delete;
@@ -182,6 +213,10 @@ struct ExecPlan {
     // sd_journal_stream_fd's handshake for stdout and stderr: identifier,
     // unit id (none), priority, level prefix, forward to syslog/kmsg/console.
     std::string journalHeader[2];
+    // The signals we ignore now (bit sig-1), which the child sets back to
+    // their default: an exec resets caught signals itself, ignored ones
+    // stay ignored. Unknown (no /proc): all of them.
+    std::optional<uint64_t> ignoredSignals = ignoredSignalsNow();
 };
 
 ExecPlan::ExecPlan(const SpawnRequest& request) {
@@ -356,7 +391,9 @@ int execChild(void* argument) {
     const int ep = staged[kErrorSlot];
     ::setpgid(0, 0);
     for (int sig = 1; sig < NSIG; ++sig) {
-        if (sig != SIGKILL && sig != SIGSTOP) {
+        const bool ignored =
+            !plan.ignoredSignals || sig > 64 || (*plan.ignoredSignals >> (sig - 1) & 1u) != 0;
+        if (ignored && sig != SIGKILL && sig != SIGSTOP) {
             ::signal(sig, SIG_DFL);
         }
     }
