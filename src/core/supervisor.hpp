@@ -94,6 +94,8 @@ class Supervisor {
     // (reapChildren) would take their exits for orphans'. The daemon's
     // sweep waits while this is true.
     bool spawningOffLoop() const { return spawning_ != nullptr || registering_ != nullptr; }
+    // Whether `uid` waits in a bulk start (queued, or being spawned).
+    bool startQueued(const std::string& uid) const { return queuedUids_.count(uid) != 0; }
     // The specs of every startMany not spawned yet (those `which` accepts;
     // all without it) are dropped, `why` their error: a stopall must not be
     // followed by the rest of a bulk start. Each startMany that ends so gets

@@ -225,6 +225,22 @@ void ForeverService::applyToAll(const std::vector<Process*>& processes, Action a
 
 void ForeverService::Stop(sdbus::Result<std::vector<std::string>>&& result, std::string target) {
     guarded([&] {
+        if (!supervisor_.findByUid(target) && supervisor_.startQueued(target)) {
+            // An app a bulk start has yet to start: it never does (one being
+            // spawned is killed once back), and that start reports it.
+            bool cancelled = false;
+            supervisor_.cancelPendingStarts(
+                "stopped before its turn to start", [&](const ProcessSpec& spec) {
+                    const bool match =
+                        spec.uid == target && (!access_ || access_->mayControl(getObject(), spec));
+                    cancelled = cancelled || match;
+                    return match;
+                });
+            if (cancelled) {
+                result.returnResults(std::vector<std::string>{target});
+                return;
+            }
+        }
         applyToAll(controllable(resolveOrThrow(target), true), &Supervisor::stop,
                    std::move(result));
     });

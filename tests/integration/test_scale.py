@@ -172,6 +172,34 @@ def test_bulk_start_leaves_the_loop_free_and_stopall_cancels_its_rest():
         restore_limits(saved)
 
 
+def test_stop_of_an_app_still_queued_in_a_bulk_start_cancels_it():
+    """`stop UID` of an app the bulk start has not reached: answered at once,
+    the app never starts, the start reports it, every other app runs."""
+    saved = raise_limits(N)
+    try:
+        with Env() as env:
+            env.start_daemon()
+            config = write_config(env, N)
+            last = 'a%05d' % (N - 1)
+            starter = env.popen([os.environ['FOREVERCTL'], 'start', config],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            wait_for(lambda: listed_uids(env), timeout=120, interval=0.005,
+                     what='the bulk start under way')
+            assert env.ctl_json('stop', last) == [last]
+            out, err = starter.communicate(timeout=600)
+            assert starter.returncode == 1, (out, err)
+            assert err.strip().endswith(
+                '1 of %d not started: app %d: stopped before its turn to start' % (N, N - 1)), err
+            listed = listed_uids(env)
+            assert len(listed) == N - 1 and last not in listed
+            wait_for(lambda: len(live_by_marker()) == N - 1, timeout=60,
+                     what='every other tiny child running')
+            assert last not in live_by_marker()
+            env.ctl('stopall', timeout=600)
+    finally:
+        restore_limits(saved)
+
+
 def test_kill9_during_bulk_start_successor_runs_each_reported_app_once():
     saved = raise_limits(N)
     try:
