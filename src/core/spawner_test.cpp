@@ -12,16 +12,27 @@
 
 using namespace forever;
 
-TEST_CASE("a spawned process's start time, when known at spawn, is the one /proc gives") {
+namespace {
+// `sleep 30` with its output thrown away.
+struct Sleeper {
     ProcessSpec spec;
-    spec.uid = "t";
-    spec.script = "/bin/sleep";
-    spec.args = {"30"};
-    spec.workingDir = "/";
     SpawnRequest request;
-    request.spec = &spec;
-    request.stdoutTo = OutputTarget::Null;
-    request.stderrTo = OutputTarget::Null;
+    Sleeper() {
+        spec.uid = "t";
+        spec.script = "/bin/sleep";
+        spec.args = {"30"};
+        spec.workingDir = "/";
+        request.spec = &spec;
+        request.stdoutTo = OutputTarget::Null;
+        request.stderrTo = OutputTarget::Null;
+    }
+    Sleeper(const Sleeper&) = delete;
+};
+}  // namespace
+
+TEST_CASE("a spawned process's start time, when known at spawn, is the one /proc gives") {
+    Sleeper sleeper;
+    const SpawnRequest& request = sleeper.request;
     int known = 0;
     for (int i = 0; i < 200; ++i) {
         SpawnedProcess spawned = spawnProcess(request);
@@ -56,15 +67,8 @@ TEST_CASE("a child does not inherit the signals we ignore, nor those we catch") 
     auto oldPipe = std::signal(SIGPIPE, SIG_IGN);
     auto oldUsr2 = std::signal(SIGUSR2, SIG_IGN);
     auto oldUsr1 = std::signal(SIGUSR1, [](int) {});
-    ProcessSpec spec;
-    spec.uid = "t";
-    spec.script = "/bin/sleep";
-    spec.args = {"30"};
-    spec.workingDir = "/";
-    SpawnRequest request;
-    request.spec = &spec;
-    request.stdoutTo = OutputTarget::Null;
-    request.stderrTo = OutputTarget::Null;
+    Sleeper sleeper;
+    const SpawnRequest& request = sleeper.request;
     SpawnedProcess spawned = spawnProcess(request);  // returns once it has exec'd
     const std::string ignored = statusField(spawned.pid, "SigIgn");
     const std::string caught = statusField(spawned.pid, "SigCgt");
